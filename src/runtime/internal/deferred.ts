@@ -1,3 +1,5 @@
+import { after } from './timers.js';
+
 /** A promise with its resolvers outside, since Node 20 lacks `Promise.withResolvers`. */
 export interface Deferred<T> {
   readonly promise: Promise<T>;
@@ -20,9 +22,9 @@ export function deferred<T>(): Deferred<T> {
 export function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
+    const cancel = after(ms, done);
     function done(): void {
-      clearTimeout(timer);
+      cancel();
       signal?.removeEventListener('abort', done);
       resolve();
     }

@@ -33,7 +33,9 @@ export class Emitter<E extends EventMap> {
       try {
         (listener as (payload: E[K]) => void)(payload);
       } catch (err) {
-        process.stderr.write(`[steward] listener for "${String(event)}" threw: ${coerceError(err).message}\n`);
+        process.stderr.write(
+          `[steward] listener for "${String(event)}" threw: ${coerceError(err).message}\n`,
+        );
       }
     }
   }
