@@ -34,7 +34,8 @@ export interface AsyncStreamOptions {
 }
 
 interface Slot<O> {
-  readonly controller: AbortController;
+  /** Only for a `fn` that declares the signal parameter: creating one costs ~5-10 µs on Node 20. */
+  readonly controller: AbortController | undefined;
   cancelTimer: () => void;
   result?: TaskResult<O>;
 }
@@ -80,6 +81,7 @@ async function* run<I, O>(
   opts: Required<AsyncStreamOptions>,
 ): AsyncGenerator<TaskResult<O>, void, undefined> {
   const { maxConcurrency, ordered, timeout, onTimeout } = opts;
+  const wantsSignal = fn.length >= 2;
   const iterator: Iterator<I> | AsyncIterator<I> = isAsyncIterable(input)
     ? input[Symbol.asyncIterator]()
     : input[Symbol.iterator]();
@@ -107,17 +109,19 @@ async function* run<I, O>(
   };
 
   const start = (item: I): void => {
-    const slot: Slot<O> = { controller: new AbortController(), cancelTimer: noop };
+    const slot: Slot<O> = { controller: wantsSignal ? new AbortController() : undefined, cancelTimer: noop };
     window.push(slot);
     slot.cancelTimer = after(timeout, () => {
       const reason = new TaskTimeoutError(timeout, 'asyncStream item');
-      slot.controller.abort(reason);
+      slot.controller?.abort(reason);
       if (onTimeout === 'kill') return settle(slot, { ok: false, reason });
       fatal ??= reason;
       notify();
     });
     try {
-      const value = fn(item, slot.controller.signal);
+      const value = slot.controller
+        ? fn(item, slot.controller.signal)
+        : (fn as (item: I) => O | Promise<O>)(item);
       Promise.resolve(value).then(
         (v) => settle(slot, { ok: true, value: v }),
         (err: unknown) => settle(slot, { ok: false, reason: coerceError(err) }),
@@ -166,7 +170,7 @@ async function* run<I, O>(
     const reason = fatal ?? new ShutdownError('asyncStream was closed before this item finished');
     for (const slot of window) {
       slot.cancelTimer();
-      if (!slot.result) slot.controller.abort(reason);
+      if (!slot.result) slot.controller?.abort(reason);
     }
     if (!inputDone) await iterator.return?.();
   }

@@ -108,6 +108,13 @@ describe('Task.async / await', () => {
     await expect(task.await(Infinity)).resolves.toBe('direct');
   });
 
+  it('still exposes an aborted signal for a function that declared none (the signal is made lazily)', async () => {
+    const task = Task.async(() => new Promise<never>(() => {}), { timeout: 5 });
+    await expect(task.await(1000)).rejects.toBeInstanceOf(TaskTimeoutError);
+    expect(task.signal.aborted).toBe(true);
+    expect(task.signal.reason).toBeInstanceOf(TaskTimeoutError);
+  });
+
   it('fails with TaskTimeoutError when its own timeout passes, aborting the signal', async () => {
     vi.useFakeTimers();
     let seen: AbortSignal | undefined;
