@@ -32,3 +32,40 @@ export type { Process, ExitReason } from './process.js';
 export { TaskTimeoutError, ShutdownError, StoppedError, coerceError } from './errors.js';
 export { onReport } from './report.js';
 export type { RuntimeReport, ReportListener } from './report.js';
+export {
+  Table,
+  TableError,
+  TableAccessError,
+  TableBadArgError,
+  TableDroppedError,
+  compareKeys,
+  _,
+  $1,
+  $2,
+  $3,
+  $4,
+  $5,
+  $6,
+  $7,
+  $8,
+  $9,
+  v,
+} from './table/index.js';
+export type {
+  TableHandle,
+  TableOptions,
+  TableInfo,
+  TableAccess,
+  TableHeir,
+  TableType,
+  Row,
+  Key,
+  CounterOp,
+  Pattern,
+  Bindings,
+  MatchResult,
+  SelectClause,
+  SelectSpec,
+  Var,
+  Wildcard,
+} from './table/index.js';
