@@ -69,3 +69,13 @@ export type {
   Var,
   Wildcard,
 } from './table/index.js';
+export { Registry } from './registry.js';
+export type {
+  RegistryKeys,
+  RegistryOptions,
+  RegisterOptions,
+  RegistryEntry,
+  RegisterResult,
+  RegistryEvents,
+  UnregisterReason,
+} from './registry.js';

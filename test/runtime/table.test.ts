@@ -95,14 +95,23 @@ describe('table types', () => {
     expect(t.lookup(1)).toEqual([['b', 1]]);
   });
 
-  it('stores rows frozen (and tuple keys deeply frozen) without copying them', () => {
+  it('stores rows by reference without copying them, freezing tuple keys deeply', () => {
     const t = fresh<[[number, [string]], number]>('ordered_set');
     const row: [[number, [string]], number] = [[1, ['a']], 2];
     t.insert(row);
     expect(t.lookup([1, ['a']])[0]).toBe(row);
-    expect(Object.isFrozen(row)).toBe(true);
+    expect(Object.isFrozen(row[0])).toBe(true);
     expect(Object.isFrozen(row[0][1])).toBe(true);
-    expect(() => ((row as unknown as number[])[1] = 5)).toThrow(TypeError);
+    expect(() => ((row[0] as unknown as number[])[0] = 5)).toThrow(TypeError);
+  });
+
+  it('updateElement builds a new row, leaving a row read earlier untouched', () => {
+    const t = fresh<[string, number]>('set');
+    t.insert(['a', 1]);
+    const before = t.lookup('a')[0];
+    t.updateElement('a', [1, 2]);
+    expect(before).toEqual(['a', 1]);
+    expect(t.lookup('a')).toEqual([['a', 2]]);
   });
 });
 
