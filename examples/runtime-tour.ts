@@ -4,7 +4,19 @@
  * Run: npx tsx examples/runtime-tour.ts
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, Supervisor, Task, TaskSupervisor, ThreadPool, onReport } from '../src/runtime/index.js';
+import {
+  $1,
+  $2,
+  _,
+  Agent,
+  Registry,
+  Supervisor,
+  Table,
+  Task,
+  TaskSupervisor,
+  ThreadPool,
+  onReport,
+} from '../src/runtime/index.js';
 import { isMain } from './support/is-main.js';
 
 /** Runs each building block once and returns what it printed. */
@@ -39,6 +51,25 @@ export async function tour(log: (line: string) => void = console.log): Promise<v
   await Promise.all(Array.from({ length: 1000 }, () => counter.update((n) => n + 1)));
   log(`Agent: ${await counter.get()}`);
 
+  // Table: ETS for TypeScript — synchronous (so atomic), typed rows, patterns with _ and $n.
+  const people = Table.new<[name: string, age: number, role: string]>({
+    name: 'people',
+    type: 'ordered_set',
+    owner: counter, // the table lives as long as the counter Agent
+  });
+  people.insertMany([
+    ['alice', 30, 'engineer'],
+    ['bob', 25, 'designer'],
+    ['carol', 35, 'manager'],
+  ]);
+  const over28 = people.select({ match: [$1, $2, _], where: (b) => b.$2 > 28, result: (b) => b.$1 });
+  log(`Table: over 28: ${over28.join(' ')}; engineers: ${people.matchObject([_, _, 'engineer']).length}`);
+
+  // Registry: names to processes; an entry goes when its owner exits.
+  const names = Registry.start<Agent<number>>({ keys: 'unique' });
+  names.registerProcess('counter', counter);
+  log(`Registry: counter is registered: ${names.whereis('counter') === counter}`);
+
   // TaskSupervisor: fire-and-forget children; one crash touches nobody else.
   const jobs = TaskSupervisor.start({ name: 'jobs' });
   jobs.on('child.crashed', ({ reason }) => log(`TaskSupervisor: a child crashed (${reason.message})`));
@@ -69,6 +100,9 @@ export async function tour(log: (line: string) => void = console.log): Promise<v
       .join(' ')}`,
   );
   await tree.stop();
+  log(`Registry: after the tree stopped, counter is registered: ${names.whereis('counter') !== undefined}`);
+  const dropped = Table.whereis('people') === undefined && !attempt(() => people.lookup('alice'));
+  log(`Table: dropped with its owner: ${dropped}`);
 
   // ThreadPool: CPU-bound functions on worker threads; an abort kills a runaway thread.
   const pool = ThreadPool.start({ filename: new URL('./support/cpu.ts', import.meta.url), size: 2 });
@@ -77,6 +111,16 @@ export async function tour(log: (line: string) => void = console.log): Promise<v
   log(`ThreadPool: the runaway call ended with ${await runaway}`);
   await pool.stop();
   unsubscribe();
+}
+
+/** True when `fn` runs without throwing. */
+function attempt(fn: () => unknown): boolean {
+  try {
+    fn();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 if (isMain(import.meta.url)) await tour();
