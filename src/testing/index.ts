@@ -58,3 +58,5 @@ export async function waitFor<T>(
     await new Promise((resolve) => setTimeout(resolve, interval));
   }
 }
+
+export { ManualClock } from './clock.js';

@@ -1,0 +1,231 @@
+/**
+ * The job system's public types: job definitions, handler context, enqueue and queue
+ * options, and the Steward facade. Implementation lives beside this file.
+ */
+import type { Json, JobFilter, JobRecord, JobState, Store } from '../store/types.js';
+import type { TelemetryEvents } from './telemetry.js';
+
+/** A Standard Schema validator (zod 4, valibot, arktype, ...): only the part Steward calls. */
+export interface StandardSchemaV1<Input = unknown, Output = Input> {
+  readonly '~standard': {
+    readonly version: 1;
+    readonly vendor: string;
+    readonly validate: (
+      value: unknown,
+    ) =>
+      | { readonly value: Output; readonly issues?: undefined }
+      | { readonly issues: readonly { readonly message: string; readonly path?: readonly unknown[] }[] }
+      | Promise<
+          | { readonly value: Output; readonly issues?: undefined }
+          | { readonly issues: readonly { readonly message: string; readonly path?: readonly unknown[] }[] }
+        >;
+    readonly types?: { readonly input: Input; readonly output: Output };
+  };
+}
+
+/** How long to wait before retry `attempt` (1-based: the wait after the first failure is attempt 1). */
+export type BackoffFn = (attempt: number, error: Error) => number;
+
+/** Retry backoff: exponential with jitter (default), fixed, or your own function. */
+export type Backoff =
+  | {
+      readonly type: 'exponential';
+      /** First wait, ms. @default 1000 */
+      readonly baseMs?: number;
+      /** Longest wait, ms. @default 3_600_000 */
+      readonly maxMs?: number;
+      /** Random spread, 0..1 of the wait (full jitter at 1). @default 0.1 */
+      readonly jitter?: number;
+    }
+  | { readonly type: 'fixed'; readonly delayMs: number }
+  | BackoffFn;
+
+/** A job's uniqueness: a second equal enqueue returns the first job instead of a duplicate. */
+export interface UniqueOptions {
+  /** What makes two jobs equal. @default the kind and the whole payload */
+  readonly key?: string;
+  /** Only jobs inserted within this many ms count. @default forever */
+  readonly periodMs?: number;
+  /** Only jobs in these states count. @default every state but completed, discarded and cancelled */
+  readonly states?: readonly JobState[];
+}
+
+/** What a handler receives besides its payload. */
+export interface JobContext {
+  /** The job as stored when this attempt started. */
+  readonly job: JobRecord;
+  /** Aborts on cancel, timeout, lost lease or shutdown: pass it to everything that waits. */
+  readonly signal: AbortSignal;
+  /** This attempt's number, 1-based. */
+  readonly attempt: number;
+  /** Stores a progress value (shown by `getJob`, the CLI and the dashboard). */
+  progress(value: Json): Promise<void>;
+  /** A logger bound to the job (id, kind, attempt). */
+  readonly log: JobLogger;
+}
+
+/** The logger a handler gets. */
+export interface JobLogger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** A job handler: its return value (JSON) is stored as the job's result. */
+export type JobHandler<P = Json, R = unknown> = (payload: P, ctx: JobContext) => R | Promise<R>;
+
+/** Defaults and behaviour for one job kind. */
+export interface JobDefinition<P = Json, R = unknown> {
+  /** Runs the job. Required, unless `thread` names the function that does. */
+  readonly handler?: JobHandler<P, R>;
+  /** @default 'default' */
+  readonly queue?: string;
+  /** 0..9, lower runs first. @default 5 */
+  readonly priority?: number;
+  /** @default 20 (Oban's) */
+  readonly maxAttempts?: number;
+  /** @default exponential with jitter */
+  readonly backoff?: Backoff;
+  /** Per-attempt time limit, ms. @default none */
+  readonly timeoutMs?: number;
+  /** Validates (and may transform) the payload at enqueue and before each run. */
+  readonly schema?: StandardSchemaV1<unknown, P>;
+  readonly unique?: UniqueOptions;
+  /**
+   * Runs the kind on the runtime's ThreadPool instead of the event loop (CPU-bound work):
+   * `module` exports a function `fn(payload)`, whose return value is the result; cancelling
+   * or timing out kills its thread. Give either `thread` or `handler`, not both.
+   */
+  readonly thread?: { readonly module: string | URL; readonly fn: string };
+}
+
+/**
+ * Any job definition, whatever its payload type: what `createSteward`'s `jobs` accepts.
+ * (`JobDefinition<never>` would not do: a schema's output type sits in a covariant spot.)
+ */
+export interface AnyJobDefinition extends Omit<JobDefinition<never, unknown>, 'schema'> {
+  readonly schema?: StandardSchemaV1<unknown, unknown>;
+}
+
+/** Per-enqueue options; each overrides the kind's default. */
+export interface EnqueueOptions {
+  readonly queue?: string;
+  readonly priority?: number;
+  readonly maxAttempts?: number;
+  /** Run at this time (a Date or ms epoch). */
+  readonly runAt?: Date | number;
+  /** Run after this many ms. */
+  readonly delayMs?: number;
+  readonly timeoutMs?: number;
+  /** Parents that must complete first: job ids, or `{ ref }` within one `enqueueMany`. */
+  readonly dependsOn?: readonly (string | { readonly ref: string })[];
+  /** This job's name for `{ ref }` within one `enqueueMany`. */
+  readonly ref?: string;
+  readonly unique?: UniqueOptions | false;
+  readonly tags?: readonly string[];
+}
+
+/** Settings of one queue. */
+export interface QueueOptions {
+  /** Jobs of this queue running at once on this node. @default 10 */
+  readonly concurrency?: number;
+  /** Never more than `limit` starts in any `windowMs` (shared by every node of the store). */
+  readonly rateLimit?: { readonly limit: number; readonly windowMs: number };
+  /** Start paused. @default false */
+  readonly paused?: boolean;
+}
+
+/** Options of `createSteward`. */
+export interface StewardOptions {
+  /** A store URL (`memory:`, `sqlite:./file.db`, `postgres://…`) or a Store. @default 'memory:' */
+  readonly store?: string | Store;
+  /** Job kinds: a handler, or a definition with defaults. */
+  readonly jobs: Readonly<Record<string, JobHandler<never> | AnyJobDefinition>>;
+  /** Queues and their settings; a queue named by a job but missing here gets the defaults. */
+  readonly queues?: Readonly<Record<string, QueueOptions>>;
+  /** This worker's name in leases. @default `${hostname}:${pid}:${random}` */
+  readonly node?: string;
+  /** Lease length, ms; renewed every leaseMs / 3 while a job runs. @default 30000 */
+  readonly leaseMs?: number;
+  /** How often idle producers poll the store (events wake them sooner). @default 1000 */
+  readonly pollIntervalMs?: number;
+  /** Monitor: a periodic report of queue sizes and stats. @default { intervalMs: 5000, log: false } */
+  readonly monitor?: { readonly intervalMs?: number; readonly log?: boolean | ((line: string) => void) };
+  /** Retention: finished jobs older than this are pruned. @default { maxAgeMs: 7 days } */
+  readonly prune?: { readonly maxAgeMs?: number; readonly intervalMs?: number } | false;
+  /** Runs workers (false: enqueue-only client). @default true */
+  readonly run?: boolean;
+}
+
+/** Live statistics (the seed's `JobQueue.stats()`, extended). */
+export interface StewardStats {
+  readonly enqueued: number;
+  readonly started: number;
+  readonly completed: number;
+  readonly failed: number;
+  readonly retried: number;
+  readonly discarded: number;
+  readonly cancelled: number;
+  /** Running now (never negative). */
+  readonly inProgress: number;
+  readonly avgRunMs: number;
+  readonly p50RunMs: number;
+  readonly p95RunMs: number;
+  readonly p99RunMs: number;
+  readonly byQueue: Readonly<Record<string, StatsCounters>>;
+  readonly byKind: Readonly<Record<string, StatsCounters>>;
+  /** The last errors, newest first (at most 100 kept). */
+  readonly recentErrors: readonly {
+    readonly jobId: string;
+    readonly kind: string;
+    readonly message: string;
+    readonly at: number;
+  }[];
+}
+
+/** Counters per queue or kind. */
+export interface StatsCounters {
+  readonly enqueued: number;
+  readonly started: number;
+  readonly completed: number;
+  readonly failed: number;
+  readonly discarded: number;
+  readonly cancelled: number;
+  readonly inProgress: number;
+}
+
+/** The running job system. */
+export interface Steward {
+  start(): Promise<void>;
+  /** Stops fetching, lets running jobs finish within `graceMs`, aborts and hands back the rest. */
+  stop(opts?: { readonly graceMs?: number }): Promise<void>;
+  enqueue(kind: string, payload: unknown, opts?: EnqueueOptions): Promise<JobRecord>;
+  enqueueMany(
+    jobs: readonly { readonly kind: string; readonly payload: unknown; readonly opts?: EnqueueOptions }[],
+  ): Promise<JobRecord[]>;
+  /** The seed's `JobQueue.submit(data, priority)`: the kind is `data.type`. */
+  submit(data: { readonly type: string } & Record<string, unknown>, priority?: number): Promise<JobRecord>;
+  getJob(id: string): Promise<JobRecord | null>;
+  listJobs(filter?: JobFilter): Promise<JobRecord[]>;
+  cancelJob(id: string): Promise<JobRecord | null>;
+  cancelJobs(ids: readonly string[]): Promise<(JobRecord | null)[]>;
+  retryJob(id: string): Promise<JobRecord | null>;
+  retryJobs(ids: readonly string[]): Promise<JobRecord[]>;
+  deleteJob(id: string): Promise<boolean>;
+  deleteJobs(ids: readonly string[]): Promise<number>;
+  pauseQueue(queue: string): Promise<void>;
+  resumeQueue(queue: string): Promise<void>;
+  stats(): Promise<StewardStats>;
+  /** Jobs not yet final (the seed's `queue_size`). */
+  queueSize(queue?: string): Promise<number>;
+  /** Prometheus text exposition of the metrics. */
+  metrics(): Promise<string>;
+  on<K extends keyof TelemetryEvents>(event: K, listener: (payload: TelemetryEvents[K]) => void): () => void;
+  /** Resolves when no job is available, scheduled-and-due, waiting on a runnable parent, or executing (for tests). */
+  drain(opts?: { readonly timeoutMs?: number }): Promise<void>;
+  /** The supervision tree, for inspection: each child's id, status and automatic restarts so far. */
+  readonly supervisor: {
+    whichChildren(): readonly { readonly id: string; readonly status: string; readonly restarts: number }[];
+  };
+  readonly store: Store;
+}

@@ -1,0 +1,30 @@
+/**
+ * The Store contract and its backends: explicit exports only, so the memory store's tables and
+ * helpers stay internal.
+ */
+export { createMemoryStore } from './memory.js';
+export type { MemoryStoreOptions } from './memory.js';
+export { openStore } from './open.js';
+export type { OpenStoreOptions } from './open.js';
+export { FINAL_STATES, JOB_STATES } from './types.js';
+export type {
+  CancelOutcome,
+  FetchRequest,
+  HeartbeatResult,
+  InsertResult,
+  Json,
+  JobCounts,
+  JobError,
+  JobFilter,
+  JobInsert,
+  JobRecord,
+  JobState,
+  Lease,
+  LeaseRef,
+  QueueInfo,
+  Store,
+  StoreCapabilities,
+  StoreEvent,
+  TransitionResult,
+  UniqueSpec,
+} from './types.js';

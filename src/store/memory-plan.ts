@@ -1,0 +1,91 @@
+/**
+ * Planning an insert batch before anything is stored: `{ ref }` parents resolved to batch
+ * positions, unknown parents and refs refused, cycles found, and an order in which every batch
+ * parent is stored before its children (input order whenever the batch allows it, so ids
+ * still follow insertion order). A batch that fails here changes nothing.
+ */
+import type { CheckedInsert } from './memory-validate.js';
+
+/** The order to store a batch in, and each job's batch parents (positions). */
+export interface BatchPlan {
+  /** Batch positions, parents before children. */
+  readonly order: readonly number[];
+  /** For each position, the positions of its `{ ref }` parents. */
+  readonly refParents: readonly (readonly number[])[];
+}
+
+/** Plans `items`; `exists(id)` tells whether a parent id names a stored job. Throws naming the culprit. */
+export function planBatch(items: readonly CheckedInsert[], exists: (id: string) => boolean): BatchPlan {
+  const byRef = new Map<string, number>();
+  items.forEach((item, i) => {
+    if (item.ref === undefined) return;
+    const seen = byRef.get(item.ref);
+    if (seen !== undefined) {
+      throw new Error(`Duplicate ref ${JSON.stringify(item.ref)}: jobs[${seen}] and jobs[${i}] both use it`);
+    }
+    byRef.set(item.ref, i);
+  });
+  const refParents = items.map((item, i) => {
+    for (const id of item.parentIds) {
+      if (!exists(id)) {
+        throw new Error(`jobs[${i}].dependsOn names job ${JSON.stringify(id)}, which does not exist`);
+      }
+    }
+    return item.parentRefs.map((ref) => {
+      const at = byRef.get(ref);
+      if (at === undefined) {
+        throw new Error(
+          `jobs[${i}].dependsOn names { ref: ${JSON.stringify(ref)} }, which no job of the batch has`,
+        );
+      }
+      return at;
+    });
+  });
+  return { order: topoOrder(items, refParents), refParents };
+}
+
+/** Depth-first, iterative (a long chain must not overflow the stack), parents first. */
+function topoOrder(items: readonly CheckedInsert[], parents: readonly (readonly number[])[]): number[] {
+  const WHITE = 0;
+  const GREY = 1;
+  const BLACK = 2;
+  const colour = new Uint8Array(items.length);
+  const order: number[] = [];
+  const stack: number[] = [];
+  const next: number[] = [];
+  for (let root = 0; root < items.length; root++) {
+    if (colour[root] !== WHITE) continue;
+    stack.push(root);
+    next.push(0);
+    colour[root] = GREY;
+    while (stack.length > 0) {
+      const top = stack.length - 1;
+      const node = stack[top] as number;
+      const ps = parents[node] as readonly number[];
+      const k = next[top] as number;
+      if (k === ps.length) {
+        colour[node] = BLACK;
+        order.push(node);
+        stack.pop();
+        next.pop();
+        continue;
+      }
+      next[top] = k + 1;
+      const p = ps[k] as number;
+      if (colour[p] === GREY) throw cycleError(items, stack, p);
+      if (colour[p] === WHITE) {
+        colour[p] = GREY;
+        stack.push(p);
+        next.push(0);
+      }
+    }
+  }
+  return order;
+}
+
+function cycleError(items: readonly CheckedInsert[], stack: readonly number[], back: number): Error {
+  const from = stack.indexOf(back);
+  // The stack runs child → parent; show the cycle in dependency direction, closing it.
+  const path = [...stack.slice(from), back].map((i) => JSON.stringify(items[i]?.ref ?? `jobs[${i}]`));
+  return new Error(`Dependency cycle in the batch: ${path.join(' depends on ')}`);
+}
