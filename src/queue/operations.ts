@@ -192,12 +192,17 @@ export class Operations {
   }
 
   /**
-   * Whether nothing is left to do now: nothing runs here, and no queue (of `served`, or
-   * any when null) has executing jobs, available jobs (unless paused) or due ones.
+   * Whether nothing is left to do: nothing runs here, and no queue (of `served`, or any
+   * when null) has executing jobs, available jobs (unless paused) or due ones — nor, with
+   * `scheduled`, jobs scheduled or awaiting a retry later (so a drain outlasts backoffs).
    * Stages due jobs as a side effect (what the scheduler would do anyway) and calls
    * `onStaged` when it did.
    */
-  async isDrained(served: ReadonlySet<string> | null, onStaged: () => void): Promise<boolean> {
+  async isDrained(
+    served: ReadonlySet<string> | null,
+    onStaged: () => void,
+    scheduled = true,
+  ): Promise<boolean> {
     const { store, running } = this.#d;
     if (running.size > 0) return false;
     const { staged, nextRunAt } = await store.stageJobs(1000);
@@ -211,7 +216,9 @@ export class Operations {
     for (const [queue, byState] of Object.entries(counts)) {
       if (served && !served.has(queue)) continue;
       if ((byState.executing ?? 0) > 0) return false;
-      if ((byState.available ?? 0) > 0 && !paused.has(queue)) return false;
+      if (paused.has(queue)) continue;
+      if ((byState.available ?? 0) > 0) return false;
+      if (scheduled && (byState.scheduled ?? 0) + (byState.retryable ?? 0) > 0) return false;
     }
     return running.size === 0;
   }

@@ -31,9 +31,10 @@ import type { ExecutorDeps } from './executor.js';
 import { heartbeatSpec } from './heartbeat.js';
 import { Telemetry, instrumentStore } from './instrument.js';
 import { lifelineSpec } from './lifeline.js';
+import { attachLogger, systemLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import type { Metrics } from './metrics.js';
-import { monitorSpec } from './monitor.js';
+import { monitorSink, monitorSpec } from './monitor.js';
 import { Operations } from './operations.js';
 import { normalizeOptions } from './options.js';
 import type { Settings } from './options.js';
@@ -44,7 +45,8 @@ import { Running } from './running.js';
 import { Scheduler } from './scheduler.js';
 import { ThreadPools, poolSizes } from './threads.js';
 import type { TelemetryEvents } from './telemetry.js';
-import type { EnqueueOptions, Steward, StewardOptions, StewardStats } from './types.js';
+import type { EnqueueOptions, MetricsPoint, Steward, StewardOptions, StewardStats } from './types.js';
+import type { Logger } from 'pino';
 
 /** Default grace period of `stop()`: running jobs get this long to finish before they are handed back. */
 export const DEFAULT_GRACE_MS = 10_000;
@@ -74,7 +76,8 @@ class StewardSystem implements Steward {
   readonly #ownsStore: boolean;
   readonly #settings: Settings;
   readonly #telemetry = new Telemetry('steward');
-  readonly #metrics: Metrics = createMetrics();
+  readonly #metrics: Metrics;
+  readonly #logger: Logger | null;
   readonly #running = new Running();
   readonly #producers = new Map<string, Producer>();
   readonly #paused = new Map<string, boolean>();
@@ -93,7 +96,17 @@ class StewardSystem implements Steward {
     this.#ownsStore = typeof settings.store === 'string';
     this.#raw = openStore(settings.store);
     this.store = instrumentStore(this.#raw, this.#telemetry);
+    this.#metrics = createMetrics({
+      now: () => this.store.now(),
+      countJobs: async () => {
+        await this.#ready();
+        return this.store.countJobs();
+      },
+      defaultMetrics: settings.metrics.defaultMetrics,
+    });
     this.#metrics.attach(this.#telemetry);
+    this.#logger = systemLogger(settings.logger, settings.node);
+    if (this.#logger) attachLogger(this.#telemetry, this.#logger);
     this.#scheduler = new Scheduler({
       store: this.store,
       telemetry: this.#telemetry,
@@ -148,6 +161,7 @@ class StewardSystem implements Steward {
     }
     void this.#tree.exited.then((reason) => this.#onTreeExit(reason));
     this.#phase = 'running';
+    this.#logger?.info({ queues: [...this.#settings.queues.keys()], run: this.#settings.run }, 'steward started');
   }
 
   stop(opts: { readonly graceMs?: number } = {}): Promise<void> {
@@ -166,6 +180,7 @@ class StewardSystem implements Steward {
     else if (this.#ownsStore && this.#opening) await this.#raw.close();
     this.#unsubscribe();
     this.#phase = 'stopped';
+    this.#logger?.info('steward stopped');
   }
 
   enqueue(kind: string, payload: unknown, opts?: EnqueueOptions): Promise<JobRecord> {
@@ -239,18 +254,23 @@ class StewardSystem implements Steward {
     return this.#metrics.prometheus();
   }
 
+  metricsSeries(opts: { readonly seconds?: number } = {}): Promise<readonly MetricsPoint[]> {
+    return this.#metrics.series(opts.seconds);
+  }
+
   on<K extends keyof TelemetryEvents>(event: K, listener: (payload: TelemetryEvents[K]) => void): () => void {
     return this.#telemetry.on(event, listener);
   }
 
-  async drain(opts: { readonly timeoutMs?: number } = {}): Promise<void> {
+  async drain(opts: { readonly timeoutMs?: number; readonly scheduled?: boolean } = {}): Promise<void> {
     const timeoutMs = opts.timeoutMs ?? 30_000;
+    const scheduled = opts.scheduled ?? true;
     assertTimeout('timeoutMs', timeoutMs);
     await this.#ready();
     const deadline = Date.now() + timeoutMs;
     const served = this.#settings.run && this.#phase === 'running' ? new Set(this.#producers.keys()) : null;
     for (;;) {
-      if (await this.#ops.isDrained(served, () => this.#dispatchAll())) return;
+      if (await this.#ops.isDrained(served, () => this.#dispatchAll(), scheduled)) return;
       if (Date.now() >= deadline) throw new TaskTimeoutError(timeoutMs, 'drain');
       await delay(5);
     }
@@ -300,7 +320,7 @@ class StewardSystem implements Steward {
         telemetry: this.#telemetry,
         metrics: this.#metrics,
         intervalMs: s.monitor.intervalMs,
-        log: s.monitor.log,
+        log: monitorSink(s.monitor.log, this.#logger),
       }),
     );
     return children;

@@ -2,6 +2,7 @@
  * The job system's public types: job definitions, handler context, enqueue and queue
  * options, and the Steward facade. Implementation lives beside this file.
  */
+import type { Logger } from 'pino';
 import type { Json, JobFilter, JobRecord, JobState, Store } from '../store/types.js';
 import type { TelemetryEvents } from './telemetry.js';
 
@@ -149,8 +150,21 @@ export interface StewardOptions {
   readonly leaseMs?: number;
   /** How often idle producers poll the store (events wake them sooner). @default 1000 */
   readonly pollIntervalMs?: number;
-  /** Monitor: a periodic report of queue sizes and stats. @default { intervalMs: 5000, log: false } */
+  /**
+   * Monitor: a periodic report of queue sizes and stats (`monitor.report` telemetry). `log`:
+   * false, true (one line per tick on the logger at info, even when its level is higher; on
+   * stdout when `logger` is false) or a function that gets the line.
+   * @default { intervalMs: 5000, log: false }
+   */
   readonly monitor?: { readonly intervalMs?: number; readonly log?: boolean | ((line: string) => void) };
+  /**
+   * Structured logs (pino): handler `ctx.log` lines (a child logger bound to jobId, kind,
+   * queue, attempt), discarded jobs and lost leases (warn), start and stop (info). false:
+   * no logs. @default pino at level 'warn' on stderr ('silent' when NODE_ENV is 'test')
+   */
+  readonly logger?: Logger | false;
+  /** Prometheus: also export prom-client's default process metrics. @default { defaultMetrics: false } */
+  readonly metrics?: { readonly defaultMetrics?: boolean };
   /** Retention: finished jobs older than this are pruned. @default { maxAgeMs: 7 days } */
   readonly prune?: { readonly maxAgeMs?: number; readonly intervalMs?: number } | false;
   /** Runs workers (false: enqueue-only client). @default true */
@@ -166,8 +180,11 @@ export interface StewardStats {
   readonly retried: number;
   readonly discarded: number;
   readonly cancelled: number;
+  /** Executing jobs handed back by a graceful shutdown (available again; the attempt did not count). */
+  readonly released: number;
   /** Running now (never negative). */
   readonly inProgress: number;
+  /** Mean and percentiles of completed attempts' run times since start, ms (percentiles within 1.6%). */
   readonly avgRunMs: number;
   readonly p50RunMs: number;
   readonly p95RunMs: number;
@@ -178,20 +195,45 @@ export interface StewardStats {
   readonly recentErrors: readonly {
     readonly jobId: string;
     readonly kind: string;
+    readonly queue: string;
+    readonly attempt: number;
     readonly message: string;
     readonly at: number;
   }[];
 }
 
-/** Counters per queue or kind. */
+/**
+ * Statistics per queue or kind. `failed` counts failed attempts, of which `retried` will
+ * be retried; `started` counts attempts, so a retried job is started more than once.
+ */
 export interface StatsCounters {
   readonly enqueued: number;
   readonly started: number;
   readonly completed: number;
   readonly failed: number;
+  readonly retried: number;
   readonly discarded: number;
   readonly cancelled: number;
+  readonly released: number;
   readonly inProgress: number;
+  readonly avgRunMs: number;
+  readonly p50RunMs: number;
+  readonly p95RunMs: number;
+  readonly p99RunMs: number;
+}
+
+/** One second of activity on this node, for charts (`metricsSeries`). */
+export interface MetricsPoint {
+  /** The second's start, ms epoch (the store's clock). */
+  readonly at: number;
+  readonly enqueued: number;
+  /** Attempts started. */
+  readonly started: number;
+  readonly completed: number;
+  /** Attempts failed. */
+  readonly failed: number;
+  /** Jobs not yet final (every queue) at the monitor's report in that second; null: no report. */
+  readonly queued: number | null;
 }
 
 /** The running job system. */
@@ -220,9 +262,15 @@ export interface Steward {
   queueSize(queue?: string): Promise<number>;
   /** Prometheus text exposition of the metrics. */
   metrics(): Promise<string>;
+  /** The last `seconds` seconds of activity, oldest first, one point per second. @default seconds 300 (the most kept) */
+  metricsSeries(opts?: { readonly seconds?: number }): Promise<readonly MetricsPoint[]>;
   on<K extends keyof TelemetryEvents>(event: K, listener: (payload: TelemetryEvents[K]) => void): () => void;
-  /** Resolves when no job is available, scheduled-and-due, waiting on a runnable parent, or executing (for tests). */
-  drain(opts?: { readonly timeoutMs?: number }): Promise<void>;
+  /**
+   * For tests and scripts: resolves when nothing is left to run — no job executing, available,
+   * or (unless `scheduled: false`) scheduled or awaiting a retry; rejects with TaskTimeoutError
+   * after `timeoutMs` (default 30000). Paused queues are not waited for.
+   */
+  drain(opts?: { readonly timeoutMs?: number; readonly scheduled?: boolean }): Promise<void>;
   /** The supervision tree, for inspection: each child's id, status and automatic restarts so far. */
   readonly supervisor: {
     whichChildren(): readonly { readonly id: string; readonly status: string; readonly restarts: number }[];

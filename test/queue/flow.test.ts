@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryStore } from '../../src/index.js';
+import { createMemoryStore, defineJob } from '../../src/index.js';
 import { waitFor } from '../../src/testing/index.js';
 import { manualStore, sleep, startSteward } from './helpers.js';
 
@@ -68,7 +68,7 @@ describe('scheduled jobs', () => {
     expect(job.state).toBe('scheduled');
     expect(delayed.runAt).toBe(clock.now() + 20_000);
     clock.advance(9_999);
-    await steward.drain();
+    await steward.drain({ scheduled: false }); // everything due has run; the scheduled jobs wait
     expect(ran).toEqual([]);
     clock.advance(1);
     await waitFor(() => ran.length === 1);
@@ -88,5 +88,27 @@ describe('scheduled jobs', () => {
     const job = await steward.enqueue('soon', null, { delayMs: 30 });
     await waitFor(() => ran.length === 1, { timeout: 2000 });
     expect(ran[0]).toBeGreaterThanOrEqual(job.runAt);
+  });
+});
+
+describe('drain', () => {
+  it('waits for retries with backoff to finish, not just for what is due now', async () => {
+    let calls = 0;
+    const steward = await startSteward({
+      jobs: {
+        flaky: defineJob({
+          maxAttempts: 3,
+          backoff: { type: 'fixed', delayMs: 30 },
+          handler: () => {
+            if (++calls < 3) throw new Error('not yet');
+            return 'done';
+          },
+        }),
+      },
+    });
+    const { id } = await steward.enqueue('flaky', null);
+    await steward.drain();
+    expect(calls).toBe(3);
+    expect((await steward.getJob(id))!.state).toBe('completed');
   });
 });
