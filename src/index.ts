@@ -23,6 +23,7 @@ export type {
   JobDefinition,
   JobHandler,
   JobLogger,
+  MetricsPoint,
   QueueOptions,
   StandardSchemaV1,
   StatsCounters,

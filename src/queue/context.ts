@@ -1,7 +1,7 @@
 /**
  * What a handler receives besides its payload: the job, its signal, the attempt, a way
- * to store progress, and a logger bound to the job (lines go out as `job.log` telemetry;
- * with nobody listening, warnings and errors go to stderr and info is dropped).
+ * to store progress, and a logger bound to the job (lines go out as `job.log` telemetry,
+ * which the system logger writes through the job's pino child logger).
  */
 import type { JobRecord, Json } from '../store/types.js';
 import type { ExecutorDeps } from './executor.js';
@@ -51,25 +51,14 @@ export class Context implements JobContext {
 }
 
 function makeLogger(job: JobRecord, telemetry: Telemetry): JobLogger {
+  // The system logger (logger.ts) listens to job.log and writes the line through the
+  // job's child logger; with no listener at all (logger: false) a line costs nothing.
   const line =
     (level: 'info' | 'warn' | 'error') =>
     (message: string, fields?: Record<string, unknown>): void => {
       if (telemetry.has('job.log')) {
         telemetry.emit('job.log', { job, level, message: String(message), fields });
-      } else if (level !== 'info') {
-        const extra = fields ? ` ${safeJson(fields)}` : '';
-        process.stderr.write(
-          `[steward] ${level} job ${job.id} (${job.kind}, attempt ${job.attempt}): ${message}${extra}\n`,
-        );
       }
     };
   return { info: line('info'), warn: line('warn'), error: line('error') };
-}
-
-function safeJson(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? '';
-  } catch {
-    return '[unserialisable fields]';
-  }
 }

@@ -1,14 +1,25 @@
 /**
  * Metrics, the seed's `JobQueue.Metrics`: counters kept in an Agent and fed from
  * telemetry, so every update is applied one at a time and a reader never sees half of
- * one. This is the seam the metrics work builds on: `createSteward` only uses the
- * `Metrics` interface (attach, stats, prometheus, start).
+ * one. `createSteward` only uses the `Metrics` interface.
+ *
+ * Hot path: a telemetry listener only appends `(event, payload)` to a pending batch; one
+ * Agent cast per microtask applies the whole batch, stamped with a single clock read
+ * (taken at the batch's first event). Every read flushes the batch first, so a reader
+ * always sees every event emitted before its call. The state lives outside the Agent,
+ * so a restarted metrics child carries on counting from where it was. In progress is
+ * read from the node's registry of executions instead (see metrics-state.ts).
  */
 import { Agent } from '../runtime/agent.js';
-import type { Process } from '../runtime/process.js';
-import type { JobRecord } from '../store/types.js';
+import type { ExitReason, Process } from '../runtime/process.js';
+import { invalidArgument } from '../runtime/validate.js';
+import type { JobCounts } from '../store/types.js';
+import { EVENT_CODES, MetricsState } from './metrics-state.js';
+import type { InFlight, MetricsEvent } from './metrics-state.js';
+import { SERIES_SECONDS } from './metrics-series.js';
+import { PrometheusExporter } from './prometheus.js';
 import type { TelemetryEvent, TelemetryEvents } from './telemetry.js';
-import type { StatsCounters, StewardStats } from './types.js';
+import type { MetricsPoint, StewardStats } from './types.js';
 
 /** Something metrics can listen to (the Telemetry hub). */
 export interface TelemetrySource {
@@ -21,232 +32,159 @@ export interface Metrics {
   attach(telemetry: TelemetrySource): () => void;
   /** A snapshot of the statistics. */
   stats(): Promise<StewardStats>;
+  /** The last `seconds` seconds (1..300, default 300) of activity, oldest first. */
+  series(seconds?: number): Promise<MetricsPoint[]>;
   /** The statistics in Prometheus text exposition format. */
   prometheus(): Promise<string>;
   /** Starts the process that holds the counters (the supervision tree's `metrics` child). */
   start(): Promise<Process>;
 }
 
-type Counters = { -readonly [K in keyof StatsCounters]: number };
-
-/** Run times kept for the percentiles. */
-const RECENT_RUNS = 1024;
-/** Errors kept, newest first. */
-const RECENT_ERRORS = 100;
-
-interface State {
-  readonly total: Counters & { retried: number };
-  readonly byQueue: Map<string, Counters>;
-  readonly byKind: Map<string, Counters>;
-  /** Jobs started here and not yet ended, so `inProgress` counts each once and never goes negative. */
-  readonly inFlight: Map<string, { readonly queue: string; readonly kind: string }>;
-  runMsSum: number;
-  runCount: number;
-  readonly recentRuns: number[];
-  recentErrors: StewardStats['recentErrors'][number][];
+/** Options of `createMetrics`. */
+export interface MetricsOptions {
+  /** The clock the per-second series buckets by (Steward passes the store's). @default Date.now */
+  readonly now?: () => number;
+  /** Job counts by queue and state, read at scrape time (the store's `countJobs`). @default none */
+  readonly countJobs?: () => Promise<JobCounts>;
+  /** Also export prom-client's default process metrics. @default false */
+  readonly defaultMetrics?: boolean;
+  /** The jobs executing on this node now (Steward passes its registry's): the in-progress figures. @default none */
+  readonly inFlight?: () => Iterable<InFlight>;
 }
 
-function zero(): Counters {
-  return { enqueued: 0, started: 0, completed: 0, failed: 0, discarded: 0, cancelled: 0, inProgress: 0 };
-}
-
-function initialState(): State {
-  return {
-    total: { ...zero(), retried: 0 },
-    byQueue: new Map(),
-    byKind: new Map(),
-    inFlight: new Map(),
-    runMsSum: 0,
-    runCount: 0,
-    recentRuns: [],
-    recentErrors: [],
-  };
-}
-
-/** Adds `n` to counter `field` of the total, the job's queue and its kind. */
-function bump(
-  state: State,
-  job: { readonly queue: string; readonly kind: string },
-  field: keyof Counters,
-  n = 1,
-): void {
-  state.total[field] += n;
-  scope(state.byQueue, job.queue)[field] += n;
-  scope(state.byKind, job.kind)[field] += n;
-}
-
-function scope(map: Map<string, Counters>, key: string): Counters {
-  let c = map.get(key);
-  if (!c) map.set(key, (c = zero()));
-  return c;
-}
-
-/** Forgets a job's in-flight entry, if this node started it. */
-function ended(state: State, id: string): void {
-  const job = state.inFlight.get(id);
-  if (!job) return;
-  state.inFlight.delete(id);
-  bump(state, job, 'inProgress', -1);
-}
-
-/** The counters' reactions to each event. */
-const reducers: { [K in TelemetryEvent]?: (state: State, payload: TelemetryEvents[K]) => void } = {
-  'job.insert': (s, { jobs }) => {
-    for (const job of jobs) bump(s, job, 'enqueued');
-  },
-  'job.start': (s, { job }) => {
-    bump(s, job, 'started');
-    if (!s.inFlight.has(job.id)) {
-      s.inFlight.set(job.id, { queue: job.queue, kind: job.kind });
-      bump(s, job, 'inProgress');
-    }
-  },
-  'job.stop': (s, { job, outcome, durationMs }) => {
-    ended(s, job.id);
-    if (outcome !== 'success') return;
-    bump(s, job, 'completed');
-    s.runMsSum += durationMs;
-    // A ring: the slot of the oldest run is overwritten.
-    s.recentRuns[s.runCount % RECENT_RUNS] = durationMs;
-    s.runCount += 1;
-  },
-  'job.exception': (s, { job, outcome, error }) => {
-    ended(s, job.id);
-    bump(s, job, 'failed');
-    if (outcome === 'failure') s.total.retried += 1;
-    else bump(s, job, 'discarded');
-    const at = job.errors[job.errors.length - 1]?.at ?? Date.now();
-    s.recentErrors.unshift({ jobId: job.id, kind: job.kind, message: error.message, at });
-    if (s.recentErrors.length > RECENT_ERRORS) s.recentErrors.length = RECENT_ERRORS;
-  },
-  'job.cancel': (s, { job }) => {
-    ended(s, job.id);
-    bump(s, job, 'cancelled');
-  },
-  'job.release': (s, { job }) => ended(s, job.id),
-  'job.stale': (s, { jobId }) => ended(s, jobId),
-  'job.rescue': (s, { jobs }) => {
-    for (const job of jobs) countRescued(s, job);
-  },
-};
-
-function countRescued(s: State, job: JobRecord): void {
-  ended(s, job.id);
-  if (job.state === 'discarded') bump(s, job, 'discarded');
-  else if (job.state === 'cancelled') bump(s, job, 'cancelled');
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)]!;
-}
-
-function snapshot(s: State): StewardStats {
-  const sorted = [...s.recentRuns].sort((a, b) => a - b);
-  const copy = (map: Map<string, Counters>): Record<string, StatsCounters> =>
-    Object.fromEntries([...map].map(([k, c]) => [k, { ...c }]));
-  return {
-    ...s.total,
-    avgRunMs: s.runCount === 0 ? 0 : s.runMsSum / s.runCount,
-    p50RunMs: percentile(sorted, 50),
-    p95RunMs: percentile(sorted, 95),
-    p99RunMs: percentile(sorted, 99),
-    byQueue: copy(s.byQueue),
-    byKind: copy(s.byKind),
-    recentErrors: s.recentErrors.slice(),
-  };
-}
+/** Buffer entries (two per event): past this a batch is applied at once, so a long synchronous burst stays bounded. */
+const MAX_PENDING = 8192;
 
 /** Agent-held metrics fed by telemetry. */
 class AgentMetrics implements Metrics {
-  /** The counters live outside the Agent, so a restarted metrics child carries on from them. */
-  readonly #state = initialState();
-  #agent: Agent<State> | null = null;
+  readonly #state = new MetricsState();
+  readonly #now: () => number;
+  readonly #countJobs: () => Promise<JobCounts>;
+  readonly #defaultMetrics: boolean;
+  readonly #inFlight: () => Iterable<InFlight>;
+  #agent: Agent<MetricsState> | null = null;
+  #exporter: PrometheusExporter | null = null;
+  /**
+   * `[event, payload, event, payload, ...]` not yet applied: a fixed buffer written by
+   * index and reused, so counting an event allocates nothing. `#pendingAt` is when the
+   * first of them happened.
+   */
+  #buffer: unknown[] = new Array<unknown>(MAX_PENDING);
+  #pending = 0;
+  #pendingAt = 0;
+  #scheduled = false;
+  readonly #flushTask = (): void => {
+    this.#scheduled = false;
+    this.#flush();
+  };
+
+  constructor(opts: MetricsOptions) {
+    this.#now = opts.now ?? Date.now;
+    this.#countJobs = opts.countJobs ?? (() => Promise.resolve({}));
+    this.#defaultMetrics = opts.defaultMetrics ?? false;
+    this.#inFlight = opts.inFlight ?? (() => []);
+  }
 
   attach(telemetry: TelemetrySource): () => void {
-    const offs = (Object.keys(reducers) as TelemetryEvent[]).map((event) =>
-      telemetry.on(event, (payload) => this.#apply(event, payload)),
-    );
+    const offs = (Object.keys(EVENT_CODES) as MetricsEvent[]).map((event) => {
+      const code = EVENT_CODES[event];
+      return telemetry.on(event, (payload: unknown) => this.#push(code, payload));
+    });
     return () => {
       for (const off of offs) off();
     };
   }
 
-  #apply<K extends TelemetryEvent>(event: K, payload: TelemetryEvents[K]): void {
-    const reduce = reducers[event] as ((state: State, payload: TelemetryEvents[K]) => void) | undefined;
-    if (!reduce) return;
-    const agent = this.#agent;
-    if (agent) {
-      agent.cast((state) => {
-        reduce(state, payload);
-        return state;
-      });
-    } else {
-      reduce(this.#state, payload); // not started (or stopped): count anyway, nothing can interleave
+  #push(code: number, payload: unknown): void {
+    const n = this.#pending;
+    if (n === 0) {
+      this.#pendingAt = this.#now();
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        queueMicrotask(this.#flushTask);
+      }
     }
+    const buffer = this.#buffer;
+    buffer[n] = code;
+    buffer[n + 1] = payload;
+    this.#pending = n + 2;
+    if (n + 2 >= MAX_PENDING) this.#flush();
   }
 
-  async stats(): Promise<StewardStats> {
-    return this.#agent ? this.#agent.get(snapshot) : snapshot(this.#state);
+  /** Applies the pending batch through the Agent (or directly, when it is not running). */
+  #flush(): void {
+    const n = this.#pending;
+    if (n === 0) return;
+    const buffer = this.#buffer;
+    const at = this.#pendingAt;
+    this.#pending = 0;
+    const agent = this.#agent;
+    if (agent === null) {
+      this.#state.apply(buffer, n, at); // not started (or stopped): nothing can interleave
+      return;
+    }
+    let applied = false;
+    agent.cast((state) => {
+      state.apply(buffer, n, at);
+      applied = true;
+      return state;
+    });
+    // An idle Agent applies a cast on the spot; if it queued this one, the buffer is the
+    // queued call's until it runs, so new events get a fresh one.
+    if (!applied) this.#buffer = new Array<unknown>(MAX_PENDING);
+  }
+
+  /** Runs `fn` on the state after every event so far. */
+  #read<R>(fn: (state: MetricsState) => R): Promise<R> {
+    this.#flush();
+    const agent = this.#agent;
+    return agent === null ? Promise.resolve(fn(this.#state)) : agent.get(fn);
+  }
+
+  stats(): Promise<StewardStats> {
+    return this.#read((state) => state.snapshot(this.#inFlight()));
+  }
+
+  series(seconds: number = SERIES_SECONDS): Promise<MetricsPoint[]> {
+    if (!Number.isInteger(seconds) || seconds < 1 || seconds > SERIES_SECONDS) {
+      return Promise.reject(invalidArgument('seconds', `an integer from 1 to ${SERIES_SECONDS}`, seconds));
+    }
+    return this.#read((state) => state.ring.points(this.#now(), seconds));
   }
 
   async prometheus(): Promise<string> {
-    return toPrometheus(await this.stats());
+    const [pairs, counts] = await Promise.all([
+      this.#read((state) => state.pairs(this.#inFlight())),
+      this.#countJobs(),
+    ]);
+    this.#exporter ??= new PrometheusExporter({ defaultMetrics: this.#defaultMetrics });
+    return this.#exporter.render({ pairs, counts });
   }
 
   async start(): Promise<Process> {
     const agent = await Agent.start(() => this.#state, { name: 'steward-metrics' });
     this.#agent = agent;
-    void agent.exited.then(() => {
+    const detach = (): void => {
       if (this.#agent === agent) this.#agent = null;
-    });
-    return agent;
+    };
+    return {
+      name: agent.name,
+      exited: agent.exited.then((reason: ExitReason) => {
+        detach();
+        return reason;
+      }),
+      // Detach before stopping: events that arrive meanwhile (jobs released by the
+      // shutdown) go straight to the state instead of being refused by a stopping Agent.
+      stop: (graceMs?: number) => {
+        this.#flush();
+        detach();
+        return agent.stop(graceMs);
+      },
+    };
   }
 }
 
 /** Creates the metrics of one Steward. */
-export function createMetrics(): Metrics {
-  return new AgentMetrics();
-}
-
-const COUNTERS: readonly (keyof StatsCounters)[] = [
-  'enqueued',
-  'started',
-  'completed',
-  'failed',
-  'discarded',
-  'cancelled',
-];
-
-function escapeLabel(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-}
-
-/** Renders stats as Prometheus text: counters and the in-progress gauge per queue, run-time summary. */
-export function toPrometheus(stats: StewardStats): string {
-  const lines: string[] = [];
-  for (const field of COUNTERS) {
-    const name = `steward_jobs_${field}_total`;
-    lines.push(`# HELP ${name} Jobs ${field}.`, `# TYPE ${name} counter`);
-    for (const [queue, c] of Object.entries(stats.byQueue)) {
-      lines.push(`${name}{queue="${escapeLabel(queue)}"} ${c[field]}`);
-    }
-  }
-  lines.push('# HELP steward_jobs_in_progress Jobs running now.', '# TYPE steward_jobs_in_progress gauge');
-  for (const [queue, c] of Object.entries(stats.byQueue)) {
-    lines.push(`steward_jobs_in_progress{queue="${escapeLabel(queue)}"} ${c.inProgress}`);
-  }
-  lines.push('# HELP steward_jobs_retried_total Failed attempts that will be retried.');
-  lines.push('# TYPE steward_jobs_retried_total counter', `steward_jobs_retried_total ${stats.retried}`);
-  lines.push(
-    '# HELP steward_job_run_ms Run time of completed jobs, ms.',
-    '# TYPE steward_job_run_ms summary',
-  );
-  lines.push(`steward_job_run_ms{quantile="0.5"} ${stats.p50RunMs}`);
-  lines.push(`steward_job_run_ms{quantile="0.95"} ${stats.p95RunMs}`);
-  lines.push(`steward_job_run_ms{quantile="0.99"} ${stats.p99RunMs}`);
-  lines.push(`steward_job_run_ms_count ${stats.completed}`);
-  lines.push(`steward_job_run_ms_sum ${stats.avgRunMs * stats.completed}`);
-  return `${lines.join('\n')}\n`;
+export function createMetrics(opts: MetricsOptions = {}): Metrics {
+  return new AgentMetrics(opts);
 }

@@ -5,10 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { invalidArgument } from '../runtime/validate.js';
+import type { Logger } from 'pino';
 import type { Store } from '../store/types.js';
 import { checkKeys } from './backoff.js';
 import { normalizeJobs } from './define.js';
 import type { KindSpec } from './define.js';
+import { checkLogger } from './logger.js';
 import type { StewardOptions } from './types.js';
 import { normalizeQueue } from './validate.js';
 import type { QueueSpec } from './validate.js';
@@ -22,7 +24,10 @@ export interface Settings {
   readonly node: string;
   readonly leaseMs: number;
   readonly pollIntervalMs: number;
-  readonly monitor: { readonly intervalMs: number; readonly log: ((line: string) => void) | null };
+  readonly monitor: { readonly intervalMs: number; readonly log: boolean | ((line: string) => void) };
+  /** The `logger` option as given (checked); undefined: the default logger. */
+  readonly logger: Logger | false | undefined;
+  readonly metrics: { readonly defaultMetrics: boolean };
   readonly prune: { readonly maxAgeMs: number; readonly intervalMs: number } | null;
   readonly run: boolean;
 }
@@ -37,6 +42,8 @@ const OPTION_KEYS: readonly (keyof StewardOptions)[] = [
   'monitor',
   'prune',
   'run',
+  'logger',
+  'metrics',
 ];
 
 const DAY_MS = 86_400_000;
@@ -105,6 +112,8 @@ export function normalizeOptions(options: unknown): Settings {
     monitor: monitorOf(o.monitor),
     prune: pruneOf(o.prune),
     run,
+    logger: checkLogger(o.logger),
+    metrics: metricsOf(o.metrics),
   };
 }
 
@@ -115,9 +124,22 @@ function monitorOf(value: StewardOptions['monitor']): Settings['monitor'] {
   checkKeys('monitor', m, ['intervalMs', 'log']);
   const intervalMs = positiveMs('monitor.intervalMs', m.intervalMs ?? 5000);
   const log = m.log ?? false;
-  if (typeof log === 'function') return { intervalMs, log };
-  if (typeof log !== 'boolean') throw invalidArgument('monitor.log', 'a boolean or a function', log);
-  return { intervalMs, log: log ? (line) => console.log(line) : null };
+  if (typeof log !== 'function' && typeof log !== 'boolean') {
+    throw invalidArgument('monitor.log', 'a boolean or a function', log);
+  }
+  return { intervalMs, log };
+}
+
+function metricsOf(value: StewardOptions['metrics']): Settings['metrics'] {
+  const m = value ?? {};
+  if (typeof m !== 'object' || m === null)
+    throw invalidArgument('metrics', 'an object `{ defaultMetrics }`', m);
+  checkKeys('metrics', m, ['defaultMetrics']);
+  const defaultMetrics = m.defaultMetrics ?? false;
+  if (typeof defaultMetrics !== 'boolean') {
+    throw invalidArgument('metrics.defaultMetrics', 'a boolean', defaultMetrics);
+  }
+  return { defaultMetrics };
 }
 
 function pruneOf(value: StewardOptions['prune']): Settings['prune'] {

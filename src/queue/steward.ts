@@ -103,6 +103,9 @@ class StewardSystem implements Steward {
         return this.store.countJobs();
       },
       defaultMetrics: settings.metrics.defaultMetrics,
+      // A job is in progress while its handler runs: from job.start until its outcome is written
+      // (the phase turns 'recording' before the end event), so reads agree with the events.
+      inFlight: () => inFlight(this.#running),
     });
     this.#metrics.attach(this.#telemetry);
     this.#logger = systemLogger(settings.logger, settings.node);
@@ -161,7 +164,10 @@ class StewardSystem implements Steward {
     }
     void this.#tree.exited.then((reason) => this.#onTreeExit(reason));
     this.#phase = 'running';
-    this.#logger?.info({ queues: [...this.#settings.queues.keys()], run: this.#settings.run }, 'steward started');
+    this.#logger?.info(
+      { queues: [...this.#settings.queues.keys()], run: this.#settings.run },
+      'steward started',
+    );
   }
 
   stop(opts: { readonly graceMs?: number } = {}): Promise<void> {
@@ -434,3 +440,7 @@ class StewardSystem implements Steward {
 }
 
 function noop(): void {}
+
+function* inFlight(running: Running): Generator<JobRecord> {
+  for (const execution of running.all()) if (execution.phase === 'running') yield execution.job;
+}

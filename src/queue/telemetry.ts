@@ -5,6 +5,7 @@
  * reports it).
  */
 import type { JobRecord, JobState } from '../store/types.js';
+import type { StewardStats } from './types.js';
 
 /** The closed set of outcomes an attempt can have (Oban's), decided before the store is touched. */
 export type JobOutcome = 'success' | 'failure' | 'snoozed' | 'cancelled' | 'discard' | 'exhausted';
@@ -33,7 +34,7 @@ export type TelemetryEvents = {
   'job.cancel': { readonly job: JobRecord; readonly durationMs: number | null };
   /** An executing job was handed back (available again, attempt not counted): graceful shutdown. */
   'job.release': { readonly job: JobRecord };
-  /** A handler logged through `ctx.log`. With no listener, warn and error lines go to stderr. */
+  /** A handler logged through `ctx.log` (the system logger writes it through the job's pino child logger). */
   'job.log': {
     readonly job: JobRecord;
     readonly level: 'info' | 'warn' | 'error';
@@ -54,8 +55,16 @@ export type TelemetryEvents = {
   'queue.pause': { readonly queue: string };
   /** A queue was resumed. */
   'queue.resume': { readonly queue: string };
-  /** A periodic report of queue sizes and stats (the monitor's tick). */
-  'monitor.report': { readonly at: number; readonly counts: Readonly<Record<JobState, number>> };
+  /**
+   * A periodic report of queue sizes and stats (the monitor's tick): `counts` over every
+   * queue, `queues` per queue (only non-zero counts appear), `stats` this node's statistics.
+   */
+  'monitor.report': {
+    readonly at: number;
+    readonly counts: Readonly<Record<JobState, number>>;
+    readonly queues: Readonly<Record<string, Readonly<Partial<Record<JobState, number>>>>>;
+    readonly stats: StewardStats;
+  };
 };
 
 /** A telemetry event name. */

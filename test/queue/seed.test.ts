@@ -106,7 +106,9 @@ describe('the seed scenario', () => {
     expect(stats.avgRunMs).toBeGreaterThan(0);
     expect(stats.p50RunMs).toBeLessThanOrEqual(stats.p95RunMs);
     expect(stats.p95RunMs).toBeLessThanOrEqual(stats.p99RunMs);
-    expect(await steward.metrics()).toContain('steward_jobs_completed_total{queue="default"} 960');
+    expect(await steward.metrics()).toContain(
+      'steward_jobs_discarded_total{queue="default",kind="error"} 40',
+    );
   });
 
   it('survives the stress test: 10 concurrent submitters × 1,000 jobs, none lost or duplicated', async () => {
