@@ -7,6 +7,7 @@ import { machineLine } from './harness.js';
 const suites: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   runtime: () => import('./runtime.bench.js'),
   table: () => import('./table.bench.js'),
+  queue: () => import('./queue.bench.js'),
 };
 
 const wanted = process.argv.slice(2);

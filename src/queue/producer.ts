@@ -39,7 +39,8 @@ export class Producer implements Process {
   readonly #deps: ProducerDeps;
   readonly #tasks: TaskSupervisor;
   readonly #batchName: string;
-  readonly #mine = new Set<Execution>();
+  /** Jobs of this queue executing on this node (they are in `deps.running`, which holds every queue's). */
+  #mine = 0;
   readonly #exit = deferred<ExitReason>();
   #paused: boolean;
   #fetching = false;
@@ -69,7 +70,7 @@ export class Producer implements Process {
 
   /** Jobs of this queue running on this node now. */
   get running(): number {
-    return this.#mine.size;
+    return this.#mine;
   }
 
   /** Marks the queue paused (nothing is fetched) or resumed (fetching starts again). */
@@ -110,7 +111,7 @@ export class Producer implements Process {
     try {
       do {
         this.#again = false;
-        const demand = this.#spec.concurrency - this.#mine.size;
+        const demand = this.#spec.concurrency - this.#mine;
         if (demand <= 0 || this.#stopping || this.#paused) break;
         let jobs: JobRecord[];
         try {
@@ -146,26 +147,42 @@ export class Producer implements Process {
    * Each job still frees its slot the moment it ends.
    */
   #start(jobs: readonly JobRecord[]): void {
-    const executions = jobs.map((job) => {
+    const { running } = this.#deps;
+    const executions: Execution[] = [];
+    for (const job of jobs) {
       const execution = new Execution(job);
       // Fetched while stopping: the handler never starts and the executor hands the job back.
       if (this.#stopping) execution.abort(new ShutdownError(`queue "${this.queue}" is stopping`));
-      this.#mine.add(execution);
-      this.#deps.running.add(execution);
-      return execution;
-    });
-    this.#tasks.startChild(() => Promise.all(executions.map((e) => this.#run(e))), { name: this.#batchName });
+      running.add(execution);
+      executions.push(execution);
+    }
+    this.#mine += executions.length;
+    this.#tasks.startChild(() => this.#runBatch(executions), { name: this.#batchName });
   }
 
-  #run(execution: Execution): Promise<void> {
-    // execute() never rejects, so one callback covers every ending.
-    return execute(execution, this.#deps).then(() => this.#ended(execution));
+  /** Runs a batch; resolves once every job in it ended (a counter: Promise.all costs a promise per job). */
+  #runBatch(executions: readonly Execution[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let left = executions.length;
+      if (left === 0) resolve();
+      // execute() never rejects, so one callback covers every ending; a throw in #ended (a bug)
+      // fails the batch, which its TaskSupervisor reports.
+      const ended = (execution: Execution): void => {
+        try {
+          this.#ended(execution);
+        } catch (err) {
+          reject(err as Error);
+        }
+        if (--left === 0) resolve();
+      };
+      for (const execution of executions) void execute(execution, this.#deps).then(() => ended(execution));
+    });
   }
 
   #ended(execution: Execution): void {
-    this.#mine.delete(execution);
+    this.#mine--;
     this.#deps.running.delete(execution);
-    if (this.#mine.size === 0) this.#idle?.();
+    if (this.#mine === 0) this.#idle?.();
     this.scheduleDispatch();
   }
 
@@ -196,15 +213,17 @@ export class Producer implements Process {
   async #drain(graceMs: number): Promise<void> {
     this.#cancelTick();
     await this.#dispatching;
-    if (this.#mine.size > 0) {
+    if (this.#mine > 0) {
       const idle = new Promise<void>((resolve) => (this.#idle = resolve));
       let cancelGrace = noop;
       const graceOver = new Promise<void>((resolve) => (cancelGrace = after(graceMs, resolve)));
       await Promise.race([idle, graceOver]);
       cancelGrace();
-      if (this.#mine.size > 0) {
+      if (this.#mine > 0) {
         const shutdown = new ShutdownError(`queue "${this.queue}" stopped before the job finished`);
-        for (const execution of this.#mine) execution.abort(shutdown);
+        for (const execution of this.#deps.running.all()) {
+          if (execution.job.queue === this.queue) execution.abort(shutdown);
+        }
         // Aborted runs end at once; what remains is one store call each to hand the job back.
         await idle;
       }

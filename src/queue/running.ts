@@ -80,26 +80,31 @@ export class Execution {
  * again here, so executions are kept as themselves and `get(id)` answers the newest.
  */
 export class Running {
-  readonly #all = new Set<Execution>();
+  /** The newest execution of each job: one Map operation per start and per end. */
   readonly #latest = new Map<string, Execution>();
+  /** Older executions still winding down after their job was fetched again here (rare). */
+  readonly #displaced = new Set<Execution>();
   #idle: Deferred<void> | null = null;
 
   /** How many executions run now. */
   get size(): number {
-    return this.#all.size;
+    return this.#latest.size + this.#displaced.size;
   }
 
   /** Registers an execution. */
   add(execution: Execution): void {
-    this.#all.add(execution);
-    this.#latest.set(execution.job.id, execution);
+    const id = execution.job.id;
+    const older = this.#latest.get(id);
+    if (older !== undefined) this.#displaced.add(older);
+    this.#latest.set(id, execution);
   }
 
   /** Forgets an execution. */
   delete(execution: Execution): void {
-    this.#all.delete(execution);
-    if (this.#latest.get(execution.job.id) === execution) this.#latest.delete(execution.job.id);
-    if (this.#all.size === 0 && this.#idle) {
+    const id = execution.job.id;
+    if (this.#latest.get(id) === execution) this.#latest.delete(id);
+    else this.#displaced.delete(execution);
+    if (this.#idle && this.size === 0) {
       this.#idle.resolve();
       this.#idle = null;
     }
@@ -110,14 +115,14 @@ export class Running {
     return this.#latest.get(id);
   }
 
-  /** Every execution, in start order. */
+  /** Every execution. */
   all(): Execution[] {
-    return [...this.#all];
+    return [...this.#latest.values(), ...this.#displaced];
   }
 
   /** Resolves once nothing runs here. */
   onIdle(): Promise<void> {
-    if (this.#all.size === 0) return Promise.resolve();
+    if (this.size === 0) return Promise.resolve();
     this.#idle ??= deferred<void>();
     return this.#idle.promise;
   }

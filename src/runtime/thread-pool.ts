@@ -60,6 +60,12 @@ export interface ThreadPoolStats {
   readonly failed: number;
 }
 
+/** A call waiting for a thread: `grant` lets it go to piscina, `fail` ends it unrun. */
+interface Waiter {
+  readonly grant: () => void;
+  readonly fail: (reason: unknown) => void;
+}
+
 const TYPESCRIPT = /\.[cm]?tsx?$/;
 /** An execArgv entry showing that tsx is already loaded (threads inherit execArgv by default). */
 const TSX_LOADED = /(^|[\\/])tsx([\\/]|$)/;
@@ -110,7 +116,12 @@ export class ThreadPool implements Process {
   /** Set once stop gives up waiting: calls failing from then on fail because of the stop. */
   #abandoning = false;
   #stopping: Promise<void> | null = null;
+  /** Calls made and not yet settled: waiting for a thread or handed to one. */
   #inFlight = 0;
+  /** Calls handed to piscina; never more than `size`, so piscina's own queue holds no backlog. */
+  #busy = 0;
+  /** Calls waiting for a thread, oldest first (a Set keeps insertion order and deletes in O(1)). */
+  readonly #waiting = new Set<Waiter>();
   #drained: Deferred<void> | null = null;
   #completed = 0;
   #failed = 0;
@@ -181,11 +192,11 @@ export class ThreadPool implements Process {
 
   /** How many threads and calls the pool has right now. */
   stats(): ThreadPoolStats {
-    const queued = Math.min(this.#pool.queueSize, this.#inFlight);
+    const queued = this.#waiting.size;
     return {
       threads: this.#pool.threads.length,
       queued,
-      running: this.#inFlight - queued,
+      running: this.#busy,
       completed: this.#completed,
       failed: this.#failed,
     };
@@ -222,7 +233,10 @@ export class ThreadPool implements Process {
     }
     const callSignal = controller?.signal ?? signal;
     this.#inFlight++;
+    let holdsSlot = false;
     try {
+      await this.#acquire(callSignal);
+      holdsSlot = true;
       const value = await this.#pool.run(
         { filename: this.filename, fnName, arg },
         { signal: callSignal ?? null, transferList: transferList as TransferListItem[] | undefined },
@@ -238,8 +252,47 @@ export class ThreadPool implements Process {
     } finally {
       if (timer !== undefined) clearTimeout(timer);
       signal?.removeEventListener('abort', forward);
+      if (holdsSlot) this.#release();
       if (--this.#inFlight === 0) this.#drained?.resolve();
     }
+  }
+
+  /**
+   * Resolves once this call may go to piscina: at once while fewer than `size` calls are there
+   * (and none is waiting ahead), else when a finishing call hands over its slot. Rejects with
+   * the signal's reason if aborted while waiting, and with StoppedError when stop gives up.
+   *
+   * The backlog is kept here, not in piscina, because piscina only starts a thread when a call
+   * arrives or (up to minThreads, 0 here) when one is killed: a queued call whose busy threads
+   * were all killed by abort or timeout, or exited, would wait forever. A call handed over
+   * after a thread died finds fewer threads than `size`, so piscina starts one for it. Piscina
+   * also sends a call back to the tail of its queue when no thread is free, which breaks FIFO.
+   */
+  #acquire(signal: AbortSignal | undefined): Promise<void> | void {
+    if (this.#busy < this.size && this.#waiting.size === 0) {
+      this.#busy++;
+      return;
+    }
+    const turn = deferred<void>();
+    const waiter: Waiter = { grant: turn.resolve, fail: turn.reject };
+    this.#waiting.add(waiter);
+    if (signal === undefined) return turn.promise;
+    const onAbort = (): void => {
+      if (this.#waiting.delete(waiter)) waiter.fail(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    return turn.promise.finally(() => signal.removeEventListener('abort', onAbort));
+  }
+
+  /** Hands a finished call's slot to the oldest waiting call, or frees it. */
+  #release(): void {
+    const next = this.#abandoning ? undefined : this.#waiting.values().next().value;
+    if (next === undefined) {
+      this.#busy--;
+      return;
+    }
+    this.#waiting.delete(next);
+    next.grant();
   }
 
   async #shutdown(graceMs: number): Promise<void> {
@@ -255,6 +308,9 @@ export class ThreadPool implements Process {
       }
     }
     this.#abandoning = true;
+    const stopped = new StoppedError(`thread pool "${this.name}"`);
+    for (const waiter of this.#waiting) waiter.fail(stopped);
+    this.#waiting.clear();
     try {
       await this.#pool.destroy();
     } catch (err) {

@@ -159,6 +159,66 @@ describe('ThreadPool size', () => {
     expect(await running).toMatchObject({ name: 'AbortError' });
     expect(pool.stats()).toMatchObject({ queued: 0, running: 0, completed: 0, failed: 2 });
   });
+
+  it('starts a fresh thread for a queued call when the only busy thread is killed by an abort', async () => {
+    const pool = startPool({ size: 1 });
+    const controller = new AbortController();
+    const { call: spinning } = await startSpinning(pool, { signal: controller.signal });
+    const queued = pool.run('add', { a: 2, b: 5 });
+    expect(pool.stats()).toMatchObject({ threads: 1, queued: 1, running: 1 });
+    controller.abort(new Error('stop spinning'));
+    expect(await spinning).toMatchObject({ message: 'stop spinning' });
+    expect(await queued).toBe(7);
+    expect(pool.stats()).toMatchObject({ queued: 0, running: 0, completed: 1, failed: 1 });
+  });
+
+  it('starts a fresh thread for a queued call when the only busy thread is killed by a timeout', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const pool = startPool({ size: 1 });
+    const { call: spinning } = await startSpinning(pool, { timeout: 1_000 });
+    const queued = pool.run('add', { a: 1, b: 1 });
+    vi.advanceTimersByTime(1_000);
+    expect(await spinning).toBeInstanceOf(TaskTimeoutError);
+    vi.useRealTimers();
+    expect(await queued).toBe(2);
+  });
+
+  it('starts fresh threads for every queued call when all busy threads are killed at once', async () => {
+    const pool = startPool({ size: 2 });
+    const controller = new AbortController();
+    const spinning = [
+      await startSpinning(pool, { signal: controller.signal }),
+      await startSpinning(pool, { signal: controller.signal }),
+    ];
+    const queued = [1, 2, 3].map((n) => pool.run('double', n));
+    expect(pool.stats()).toMatchObject({ threads: 2, queued: 3, running: 2 });
+    controller.abort();
+    for (const { call } of spinning) expect(await call).toMatchObject({ name: 'AbortError' });
+    expect(await Promise.all(queued)).toEqual([2, 4, 6]);
+  });
+
+  it('starts a fresh thread for a queued call when the busy thread exits by itself', async () => {
+    const pool = startPool({ size: 1 });
+    const exiting = pool.run('exitThread', 7);
+    const queued = pool.run('add', { a: 3, b: 4 });
+    await expect(exiting).rejects.toThrow('exited with code: 7');
+    expect(await queued).toBe(7);
+  });
+
+  it('keeps FIFO order among queued calls and skips one aborted while queued', async () => {
+    const pool = startPool({ size: 1 });
+    const counter = new SharedArrayBuffer(4);
+    const order: number[] = [];
+    const controller = new AbortController();
+    const first = rendezvous(pool, counter, 0).then(() => order.push(0));
+    const skipped = pool.run('add', { a: 0, b: 0 }, { signal: controller.signal }).catch((e: unknown) => e);
+    const rest = [1, 2, 3].map((n) => pool.run<number>('echo', n).then((v) => order.push(v)));
+    controller.abort(new Error('not needed'));
+    expect(await skipped).toMatchObject({ message: 'not needed' });
+    await Promise.all([first, ...rest]);
+    expect(order).toEqual([0, 1, 2, 3]);
+    expect(pool.stats()).toMatchObject({ completed: 4, failed: 1 });
+  });
 });
 
 describe('ThreadPool.stop', () => {
@@ -181,6 +241,16 @@ describe('ThreadPool.stop', () => {
     await pool.stop(0);
     expect(await call).toBeInstanceOf(StoppedError);
     expect(pool.stats()).toMatchObject({ threads: 0, running: 0 });
+  });
+
+  it('rejects calls still waiting for a thread with StoppedError when the grace period ends', async () => {
+    const pool = startPool({ size: 1 });
+    const { call } = await startSpinning(pool);
+    const queued = pool.run('add', { a: 1, b: 1 }).catch((e: unknown) => e);
+    await pool.stop(0);
+    expect(await queued).toBeInstanceOf(StoppedError);
+    expect(await call).toBeInstanceOf(StoppedError);
+    expect(pool.stats()).toMatchObject({ threads: 0, queued: 0, running: 0, completed: 0, failed: 2 });
   });
 });
 
