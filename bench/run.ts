@@ -8,6 +8,8 @@ const suites: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   runtime: () => import('./runtime.bench.js'),
   table: () => import('./table.bench.js'),
   queue: () => import('./queue.bench.js'),
+  store: () => import('./store.bench.js'),
+  sqlite: () => import('./sqlite.bench.js'),
 };
 
 const wanted = process.argv.slice(2);

@@ -33,7 +33,7 @@ export type {
   UniqueOptions,
 } from './queue/types.js';
 export type { JobOutcome, TelemetryEvent, TelemetryEvents } from './queue/telemetry.js';
-export { openStore, createMemoryStore, FINAL_STATES, JOB_STATES } from './store/index.js';
+export { openStore, createMemoryStore, createSqliteStore, FINAL_STATES, JOB_STATES } from './store/index.js';
 export type {
   Json,
   JobError,

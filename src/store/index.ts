@@ -4,6 +4,8 @@
  */
 export { createMemoryStore } from './memory.js';
 export type { MemoryStoreOptions } from './memory.js';
+export { createSqliteStore, NewerSchemaError, SqliteOpenError } from './sqlite.js';
+export type { SqliteStoreOptions, SynchronousMode } from './sqlite.js';
 export { openStore } from './open.js';
 export type { OpenStoreOptions } from './open.js';
 export { FINAL_STATES, JOB_STATES } from './types.js';

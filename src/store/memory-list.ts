@@ -1,14 +1,15 @@
 /**
- * The memory store's listing: a walk of the id-ordered jobs table from the keyset cursor, in
- * either direction, keeping the jobs the filter matches (cost: the jobs walked, matching or not).
+ * The memory store's reads: counts, queues, and the listing, a walk of the ids in use (IdPages)
+ * from the keyset cursor in either direction, keeping the jobs the filter matches (cost: the ids
+ * walked, matching or not, plus at most a page of deleted ids per page touched).
  */
 import { invalidArgument } from '../runtime/validate.js';
 import type { JobTables } from './memory-tables.js';
-import { seqOf } from './memory-tables.js';
+import { countsOf, seqOf } from './memory-tables.js';
 import { assertState, checkStates } from './memory-validate.js';
-import type { JobFilter, JobRecord, JobState } from './types.js';
+import type { JobCounts, JobFilter, JobRecord, JobState, QueueInfo } from './types.js';
 
-/** listJobs over the id-ordered jobs table (see JobFilter). */
+/** listJobs over the ids in use, in id order (see JobFilter). */
 export function listJobs(t: JobTables, filter: JobFilter): JobRecord[] {
   if (typeof filter !== 'object' || filter === null)
     throw invalidArgument('filter', 'a job filter object', filter);
@@ -35,19 +36,35 @@ export function listJobs(t: JobTables, filter: JobFilter): JobRecord[] {
     if (from === undefined) throw invalidArgument('filter.after', 'a job id from this store', after);
   }
   const out: JobRecord[] = [];
-  const step = order === 'asc' ? (k: number) => t.jobs.next(k) : (k: number) => t.jobs.prev(k);
-  let key = (from === undefined ? (order === 'asc' ? t.jobs.first() : t.jobs.last()) : step(from)) as
-    number | undefined;
-  while (key !== undefined && out.length < limit) {
-    const job = t.bySeq(key) as JobRecord;
+  if (limit === 0) return out;
+  for (const seq of t.ids.seqs(from, order === 'desc')) {
+    const job = t.bySeq(seq);
     if (
+      job !== undefined &&
       (states === undefined || states.has(job.state)) &&
       (queue === undefined || job.queue === queue) &&
       (kind === undefined || job.kind === kind)
     ) {
       out.push(job);
+      if (out.length === limit) break;
     }
-    key = step(key) as number | undefined;
   }
   return out;
+}
+
+/** Counts by queue and state, non-zero only. */
+export function countJobs(t: JobTables): JobCounts {
+  const out: JobCounts = {};
+  for (const [queue, slot] of t.queues) {
+    const counts = countsOf(slot.counts);
+    if (Object.keys(counts).length > 0) out[queue] = counts;
+  }
+  return out;
+}
+
+/** Every queue the store has seen (jobs inserted or paused), by name. */
+export function listQueues(t: JobTables): QueueInfo[] {
+  return [...t.queues.values()]
+    .map(({ name, paused }): QueueInfo => Object.freeze({ name, paused }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -1,48 +1,107 @@
 /**
  * The memory store's transition helpers over its tables: moving a job to a new record, ending it,
  * the dependency graph (waking and cascading), unique lookups, deletion and batch inserts. The
- * store sets `now` at the start of each step and collects `woken` queues for its events.
+ * store sets `now` at the start of each step and collects the queues that woke for its events. Jobs
+ * are addressed by their numeric `seq` (the id as a number) so no step parses an id twice.
  */
 import { isFinal, JobTables } from './memory-tables.js';
 import type { BatchPlan } from './memory-plan.js';
+import { EMPTY } from './memory-validate.js';
 import type { CheckedInsert } from './memory-validate.js';
-import type { InsertResult, JobError, JobRecord, JobState, UniqueSpec } from './types.js';
+import type { Row, Table } from '../runtime/table/index.js';
+import type {
+  InsertResult,
+  JobError,
+  JobRecord,
+  JobState,
+  Json,
+  Lease,
+  StoreEvent,
+  UniqueSpec,
+} from './types.js';
 
 /** A record's fields as a transition may change them. */
 export type JobChanges = Partial<{ -readonly [K in keyof JobRecord]: JobRecord[K] }>;
 
 const PENDING: ReadonlySet<JobState> = new Set(['scheduled', 'available', 'waiting', 'retryable']);
-const NO_ERRORS: readonly JobError[] = Object.freeze([]);
 
 /** Tables plus the transitions built on them. */
 export class JobOps extends JobTables {
   /** The current step's time. */
   now = 0;
-  /** queue → earliest runAt of jobs that became fetchable (or scheduled) in this step. */
-  readonly woken = new Map<string, number>();
+  /**
+   * Queues whose jobs became fetchable (or scheduled) in this step, with the earliest runAt of
+   * each: `#wokenCount` entries of two reused arrays, searched linearly (a step touches few
+   * queues). A Map cost an allocation per step, in `clear()`.
+   */
+  readonly #wokenQueue: string[] = [];
+  readonly #wokenAt: number[] = [];
+  #wokenCount = 0;
+  /** Other events of this step, delivered once it commits. */
+  readonly events: StoreEvent[] = [];
   #seq = 0;
 
-  /** Stores `prev` with `changes` and returns the new (frozen) record. */
-  move(prev: JobRecord, changes: JobChanges): JobRecord {
+  /** Stores `prev` (job `seq`) with `changes` and returns the new (frozen) record. */
+  move(seq: number, prev: JobRecord, changes: JobChanges): JobRecord {
     const next = withChanges(prev, changes);
-    this.put(prev, next);
+    this.put(seq, prev, next);
     return next;
   }
 
-  /** Ends a job in a final state (`changes`, a fresh object, is used up); a discarded or cancelled one cancels its waiting dependants. */
-  end(prev: JobRecord, state: JobState, changes: JobChanges): JobRecord {
-    changes.state = state;
-    changes.finishedAt = this.now;
-    changes.lease = null;
-    const job = this.move(prev, changes);
-    if (state === 'completed') this.wakeChildren(Number(job.id));
-    else this.cascade(Number(job.id));
+  /**
+   * Ends job `seq` in a final state, with `result` and `errors` (by default its own): a completed
+   * one wakes its waiting dependants, a discarded or cancelled one cancels them.
+   */
+  end(
+    seq: number,
+    prev: JobRecord,
+    state: JobState,
+    result: Json | null = prev.result,
+    errors: readonly JobError[] = prev.errors,
+  ): JobRecord {
+    const p = prev;
+    const now = this.now;
+    const job = record(
+      p,
+      state,
+      p.attempt,
+      p.runAt,
+      p.attemptedAt,
+      now,
+      errors,
+      result,
+      p.progress,
+      null,
+      p.cancelRequested,
+    );
+    this.put(seq, prev, job);
+    // Most jobs have no dependants: one Map lookup spares the walk (and its array).
+    if (this.children.member(seq)) {
+      if (state === 'completed') this.wakeChildren(seq);
+      else this.cascade(seq);
+    }
     return job;
   }
 
-  /** Whether a transition of `job` may touch other jobs (so it needs `atomic`). */
-  hasChildren(job: JobRecord): boolean {
-    return this.children.member(Number(job.id));
+  /** Hands job `seq` to a fetcher: executing under `lease`, its attempt counted. */
+  take(seq: number, prev: JobRecord, lease: Lease): JobRecord {
+    const p = prev;
+    const now = this.now;
+    const job = record(
+      p,
+      'executing',
+      p.attempt + 1,
+      p.runAt,
+      now,
+      p.finishedAt,
+      p.errors,
+      p.result,
+      p.progress,
+      lease,
+      p.cancelRequested,
+    );
+    this.put(seq, prev, job);
+    return job;
   }
 
   /** Cancels the waiting dependants of `seq`, and theirs, breadth first. */
@@ -52,7 +111,7 @@ export class JobOps extends JobTables {
       for (const [, child] of this.children.lookup(queue[i] as number)) {
         const job = this.bySeq(child);
         if (job?.state !== 'waiting') continue;
-        this.move(job, { state: 'cancelled', finishedAt: this.now });
+        this.move(child, job, { state: 'cancelled', finishedAt: this.now });
         queue.push(child);
       }
     }
@@ -64,7 +123,7 @@ export class JobOps extends JobTables {
       const job = this.bySeq(child);
       if (job?.state !== 'waiting') continue;
       const state = this.readiness(job.dependsOn, job.runAt);
-      if (state !== 'waiting') this.woke(this.move(job, { state }));
+      if (state !== 'waiting') this.woke(this.move(child, job, { state }));
     }
   }
 
@@ -91,103 +150,197 @@ export class JobOps extends JobTables {
     return undefined;
   }
 
-  /** Deletes a job and its index rows; an unfinished job's waiting dependants are cancelled. */
-  remove(job: JobRecord): void {
-    const seq = Number(job.id);
+  /**
+   * Deletes job `seq` and its index rows; an unfinished job's waiting dependants are cancelled.
+   * (If the step is undone, a unique row comes back last among its key's rows; deleting cannot
+   * fail once its ids are checked, so no step undoes one today.)
+   */
+  remove(seq: number, job: JobRecord): void {
     if (PENDING.has(job.state)) this.cascade(seq);
-    this.put(job, undefined);
-    if (job.uniqueKey !== null) this.unique.deleteObject([job.uniqueKey, seq]);
-    this.children.delete(seq);
-    for (const p of job.dependsOn) this.children.deleteObject([Number(p), seq]);
+    this.put(seq, job, undefined);
+    if (job.uniqueKey !== null) this.#dropRow(this.unique, [job.uniqueKey, seq]);
+    for (const row of this.children.take(seq)) this.onUndo(() => this.children.insert(row));
+    for (const p of job.dependsOn) this.#dropRow(this.children, [Number(p), seq]);
   }
 
   /** Notes that `job` became fetchable (or will at its runAt), for one `inserted` event per queue. */
   woke(job: JobRecord): void {
     if (job.state !== 'available' && job.state !== 'scheduled' && job.state !== 'retryable') return;
-    const seen = this.woken.get(job.queue);
-    if (seen === undefined || job.runAt < seen) this.woken.set(job.queue, job.runAt);
+    const n = this.#wokenCount;
+    for (let i = 0; i < n; i++) {
+      if (this.#wokenQueue[i] === job.queue) {
+        if (job.runAt < (this.#wokenAt[i] as number)) this.#wokenAt[i] = job.runAt;
+        return;
+      }
+    }
+    this.#wokenQueue[n] = job.queue;
+    this.#wokenAt[n] = job.runAt;
+    this.#wokenCount = n + 1;
+  }
+
+  /** How many queues woke in this step. */
+  get wokenCount(): number {
+    return this.#wokenCount;
+  }
+
+  /** The queues that woke in this step as `inserted` events (when `into` is given), and forgets them. */
+  drainWoken(into?: StoreEvent[]): void {
+    if (into !== undefined) {
+      for (let i = 0; i < this.#wokenCount; i++) {
+        into.push(
+          Object.freeze({
+            type: 'inserted',
+            queue: this.#wokenQueue[i] as string,
+            runAt: this.#wokenAt[i] as number,
+          }),
+        );
+      }
+    }
+    this.#wokenCount = 0;
   }
 
   /** Stores a checked, planned batch (call inside `atomic`); results in input order. */
   insertBatch(items: readonly CheckedInsert[], plan: BatchPlan): InsertResult[] {
-    const now = this.now;
-    const results = new Array<InsertResult>(items.length);
-    const idAt = new Array<string>(items.length);
-    for (const i of plan.order) {
+    const n = items.length;
+    const results = new Array<InsertResult>(n);
+    const { order, refParents } = plan;
+    // Ids by batch position, for `{ ref }` parents (only batches with refs need them).
+    const idAt = refParents === null ? undefined : new Array<string>(n);
+    for (let k = 0; k < n; k++) {
+      const i = order === null ? k : (order[k] as number);
       const item = items[i] as CheckedInsert;
       const dup = item.unique === null ? undefined : this.duplicateOf(item.unique);
       if (dup !== undefined) {
         results[i] = Object.freeze({ job: dup, duplicate: true });
-        idAt[i] = dup.id;
+        if (idAt !== undefined) idAt[i] = dup.id;
         continue;
       }
       const seq = ++this.#seq;
-      const dependsOn = [...item.parentIds];
-      for (const p of plan.refParents[i] as readonly number[]) {
-        const id = idAt[p] as string;
-        if (!dependsOn.includes(id)) dependsOn.push(id);
+      let dependsOn: readonly string[] = item.parentIds;
+      const batchParents = refParents?.[i];
+      if (batchParents !== undefined && batchParents.length > 0) {
+        const ids = [...item.parentIds];
+        for (const p of batchParents) {
+          const id = (idAt as string[])[p] as string;
+          if (!ids.includes(id)) ids.push(id);
+        }
+        dependsOn = ids;
       }
-      const state = this.readiness(dependsOn, item.runAt);
-      const job: JobRecord = Object.freeze({
-        id: String(seq),
-        kind: item.kind,
-        queue: item.queue,
-        payload: item.payload,
-        state,
-        priority: item.priority,
-        attempt: 0,
-        maxAttempts: item.maxAttempts,
-        runAt: item.runAt,
-        insertedAt: now,
-        attemptedAt: null,
-        finishedAt: state === 'cancelled' ? now : null,
-        timeoutMs: item.timeoutMs,
-        dependsOn: Object.freeze(dependsOn),
-        uniqueKey: item.unique?.key ?? null,
-        errors: NO_ERRORS,
-        result: null,
-        progress: null,
-        lease: null,
-        cancelRequested: false,
-        tags: item.tags,
-      });
-      this.put(undefined, job);
-      if (item.unique !== null) this.unique.insert([item.unique.key, seq]);
-      for (const p of dependsOn) this.children.insert([Number(p), seq]);
-      this.woke(job);
+      const job = this.#insertOne(seq, item, dependsOn);
       results[i] = Object.freeze({ job, duplicate: false });
-      idAt[i] = job.id;
+      if (idAt !== undefined) idAt[i] = job.id;
     }
     return results;
   }
+
+  #insertOne(seq: number, item: CheckedInsert, dependsOn: readonly string[]): JobRecord {
+    const now = this.now;
+    const state =
+      dependsOn.length === 0
+        ? item.runAt > now
+          ? 'scheduled'
+          : 'available'
+        : this.readiness(dependsOn, item.runAt);
+    const job: JobRecord = Object.freeze({
+      id: String(seq),
+      kind: item.kind,
+      queue: item.queue,
+      payload: item.payload,
+      state,
+      priority: item.priority,
+      attempt: 0,
+      maxAttempts: item.maxAttempts,
+      runAt: item.runAt,
+      insertedAt: now,
+      attemptedAt: null,
+      finishedAt: state === 'cancelled' ? now : null,
+      timeoutMs: item.timeoutMs,
+      // Shared frozen [] when there are none (the common case); a fresh frozen copy otherwise.
+      dependsOn: dependsOn.length === 0 ? EMPTY : Object.freeze([...dependsOn]),
+      uniqueKey: item.unique?.key ?? null,
+      errors: EMPTY,
+      result: null,
+      progress: null,
+      lease: null,
+      cancelRequested: false,
+      tags: item.tags,
+    });
+    this.put(seq, undefined, job);
+    if (item.unique !== null) this.#addRow(this.unique, [item.unique.key, seq]);
+    for (let i = 0; i < dependsOn.length; i++) this.#addRow(this.children, [Number(dependsOn[i]), seq]);
+    this.woke(job);
+    return job;
+  }
+
+  /** Inserts a side-table row, undone with the step. */
+  #addRow<R extends Row>(table: Table<R>, row: NoInfer<R>): void {
+    table.insert(row);
+    this.onUndo(() => table.deleteObject(row));
+  }
+
+  /** Deletes a side-table row, put back if the step is undone. */
+  #dropRow<R extends Row>(table: Table<R>, row: NoInfer<R>): void {
+    if (table.deleteObject(row)) this.onUndo(() => table.insert(row));
+  }
+}
+
+/** A frozen copy of `p` with `c` applied (an undefined field is unchanged). */
+function withChanges(p: JobRecord, c: JobChanges): JobRecord {
+  return record(
+    p,
+    c.state ?? p.state,
+    c.attempt ?? p.attempt,
+    c.runAt ?? p.runAt,
+    c.attemptedAt !== undefined ? c.attemptedAt : p.attemptedAt,
+    c.finishedAt !== undefined ? c.finishedAt : p.finishedAt,
+    c.errors ?? p.errors,
+    c.result !== undefined ? c.result : p.result,
+    c.progress !== undefined ? c.progress : p.progress,
+    c.lease !== undefined ? c.lease : p.lease,
+    c.cancelRequested ?? p.cancelRequested,
+  );
 }
 
 /**
- * A frozen copy of `p` with `c` applied (an undefined field is unchanged). Spelled out rather than
- * spread: spreading a frozen record leaves V8's fast object-clone path, and this runs per transition.
+ * A new frozen record of job `p` with the fields a transition may change. Every record is built
+ * by this one literal or by insert's, in the same field order, so all records share one V8 shape
+ * and reads of their fields stay monomorphic; the fields are passed positionally, not as a
+ * changes object, because that object (grown by each transition) was the step's largest allocation.
  */
-function withChanges(p: JobRecord, c: JobChanges): JobRecord {
+function record(
+  p: JobRecord,
+  state: JobState,
+  attempt: number,
+  runAt: number,
+  attemptedAt: number | null,
+  finishedAt: number | null,
+  errors: readonly JobError[],
+  result: Json | null,
+  progress: Json | null,
+  lease: Lease | null,
+  cancelRequested: boolean,
+): JobRecord {
   return Object.freeze({
     id: p.id,
     kind: p.kind,
     queue: p.queue,
     payload: p.payload,
-    state: c.state ?? p.state,
+    state,
     priority: p.priority,
-    attempt: c.attempt ?? p.attempt,
+    attempt,
     maxAttempts: p.maxAttempts,
-    runAt: c.runAt ?? p.runAt,
+    runAt,
     insertedAt: p.insertedAt,
-    attemptedAt: c.attemptedAt !== undefined ? c.attemptedAt : p.attemptedAt,
-    finishedAt: c.finishedAt !== undefined ? c.finishedAt : p.finishedAt,
+    attemptedAt,
+    finishedAt,
     timeoutMs: p.timeoutMs,
     dependsOn: p.dependsOn,
     uniqueKey: p.uniqueKey,
-    errors: c.errors ?? p.errors,
-    result: c.result !== undefined ? c.result : p.result,
-    progress: c.progress !== undefined ? c.progress : p.progress,
-    lease: c.lease !== undefined ? c.lease : p.lease,
-    cancelRequested: c.cancelRequested ?? p.cancelRequested,
+    errors,
+    result,
+    progress,
+    lease,
+    cancelRequested,
     tags: p.tags,
   });
 }

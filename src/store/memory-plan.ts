@@ -8,14 +8,22 @@ import type { CheckedInsert } from './memory-validate.js';
 
 /** The order to store a batch in, and each job's batch parents (positions). */
 export interface BatchPlan {
-  /** Batch positions, parents before children. */
-  readonly order: readonly number[];
-  /** For each position, the positions of its `{ ref }` parents. */
-  readonly refParents: readonly (readonly number[])[];
+  /** Batch positions, parents before children; null: input order (no job has a `{ ref }` parent). */
+  readonly order: readonly number[] | null;
+  /** For each position, the positions of its `{ ref }` parents; null when no job has any. */
+  readonly refParents: readonly (readonly number[])[] | null;
 }
+
+/** The plan of a batch without `{ ref }` parents: input order, nothing to resolve. */
+const FLAT: BatchPlan = Object.freeze({ order: null, refParents: null });
 
 /** Plans `items`; `exists(id)` tells whether a parent id names a stored job. Throws naming the culprit. */
 export function planBatch(items: readonly CheckedInsert[], exists: (id: string) => boolean): BatchPlan {
+  // The common batch names no refs at all: skip the ref map, the per-job arrays and the sort.
+  if (!hasRefs(items)) {
+    for (let i = 0; i < items.length; i++) checkParents(items[i] as CheckedInsert, i, exists);
+    return FLAT;
+  }
   const byRef = new Map<string, number>();
   items.forEach((item, i) => {
     if (item.ref === undefined) return;
@@ -26,11 +34,7 @@ export function planBatch(items: readonly CheckedInsert[], exists: (id: string) 
     byRef.set(item.ref, i);
   });
   const refParents = items.map((item, i) => {
-    for (const id of item.parentIds) {
-      if (!exists(id)) {
-        throw new Error(`jobs[${i}].dependsOn names job ${JSON.stringify(id)}, which does not exist`);
-      }
-    }
+    checkParents(item, i, exists);
     return item.parentRefs.map((ref) => {
       const at = byRef.get(ref);
       if (at === undefined) {
@@ -42,6 +46,21 @@ export function planBatch(items: readonly CheckedInsert[], exists: (id: string) 
     });
   });
   return { order: topoOrder(items, refParents), refParents };
+}
+
+function hasRefs(items: readonly CheckedInsert[]): boolean {
+  for (const item of items) if (item.ref !== undefined || item.parentRefs.length > 0) return true;
+  return false;
+}
+
+function checkParents(item: CheckedInsert, i: number, exists: (id: string) => boolean): void {
+  const ids = item.parentIds;
+  for (let k = 0; k < ids.length; k++) {
+    const id = ids[k] as string;
+    if (!exists(id)) {
+      throw new Error(`jobs[${i}].dependsOn names job ${JSON.stringify(id)}, which does not exist`);
+    }
+  }
 }
 
 /** Depth-first, iterative (a long chain must not overflow the stack), parents first. */

@@ -4,31 +4,52 @@
  * transition stores a new record, never edits one), which is why a stored record can be handed
  * to callers as it is.
  *
- * | table    | type        | key                              | holds                               |
- * |----------|-------------|----------------------------------|-------------------------------------|
- * | jobs     | ordered_set | seq (the numeric id)             | every job; id order for listJobs    |
- * | ready    | ordered_set | [queue, priority, runAt, seq]    | available jobs: fetch walks a queue |
- * | timed    | ordered_set | [runAt, seq]                     | scheduled and retryable: stageJobs  |
- * | leases   | ordered_set | [expiresAt, seq]                 | executing: rescueJobs               |
- * | finished | ordered_set | [finishedAt, seq]                | final jobs: pruneJobs               |
- * | unique   | bag         | uniqueKey                        | the jobs inserted with each key     |
- * | children | bag         | parent seq                       | dependants of each parent           |
- * | queues   | set         | queue name                       | its paused flag                     |
+ * | table    | type        | key                       | holds                                        |
+ * |----------|-------------|---------------------------|----------------------------------------------|
+ * | jobs     | set         | seq (the numeric id)      | every job's current record                   |
+ * | ids      | IdPages     | seq / 1024                | pages of ids in use: listJobs                |
+ * | ready    | ReadyIndex  | seq, or [runAt, seq]      | per queue and priority: fetch                |
+ * | timed    | ordered_set | [runAt, seq]              | scheduled and retryable: stageJobs           |
+ * | running  | set         | seq                       | executing jobs: rescueJobs                   |
+ * | finishes | FinishLog   | [finishedAt, chunk]       | final jobs by time: pruneJobs                |
+ * | unique   | dup. bag    | uniqueKey                 | the jobs inserted with each key              |
+ * | children | dup. bag    | parent seq                | dependants of each parent                    |
  *
- * Per-queue counts by state live beside the tables in plain Int32Arrays (a Table row per
- * update cost more than every index together); `atomic` undoes them with the tables.
+ * IdPages and FinishLog are in memory-history.ts, ReadyIndex in memory-ready.ts.
+ *
+ * Why this shape (each measured on the store benchmark, bench/store.bench.ts):
+ * - `jobs` is a hash `set` (a Map underneath), not an ordered_set: every transition reads and
+ *   replaces the job's record, and a Map does that in O(1) where the B+ tree paid O(log n)
+ *   compares twice. Id order lives in `ids`, which only insert and delete touch (a seq never
+ *   changes), so transitions never pay for it.
+ * - `running` is a hash set, not ordered by lease expiry: a fetch and a completion then cost two
+ *   Map operations instead of two B+ tree operations, and a heartbeat none. rescueJobs walks it
+ *   (O(executing jobs), which the workers' concurrency bounds; it runs every leaseMs / 2).
+ * - `ready` is one index per queue, so a fetch takes the queue's first job, and its keys are
+ *   plain seqs whenever insertion order is fetch order (see memory-ready.ts).
+ * - `unique` and `children` are duplicate_bags: the store never inserts a row twice, and a bag's
+ *   de-duplication compared each insert with every row of its key (O(k²) for a k-way fan-out).
+ * - Steps are made atomic by a journal, not by Table transactions: nesting a transaction over
+ *   every table cost more than the step itself (an undo snapshot, keyed by an encoded string,
+ *   per key touched). Every change goes through `put` (or leaves an undo function), so the journal
+ *   is a flat list of `put`s to replay backwards: a few array pushes per job.
+ *
+ * Per queue, the paused flag, counts by state and the ready table live in a QueueSlot.
  */
 import { Table } from '../runtime/table/index.js';
-import type { JobRecord, JobState } from './types.js';
+import { FinishLog, IdPages } from './memory-history.js';
+import { ReadyIndex } from './memory-ready.js';
+import type { JobRecord, JobState, LeaseRef } from './types.js';
 import { JOB_STATES } from './types.js';
 
-type ReadyKey = readonly [queue: string, priority: number, runAt: number, seq: number];
 type TimeKey = readonly [time: number, seq: number];
 
-/** What `atomic` and `drop` need of every table. */
-interface TableLike {
-  transaction<T>(fn: () => T): T;
-  drop(): void;
+/** One queue: whether it is paused, its jobs per state (JOB_STATES order), its available jobs. */
+export interface QueueSlot {
+  readonly name: string;
+  paused: boolean;
+  readonly counts: Int32Array;
+  readonly ready: ReadyIndex;
 }
 
 /** Index of each state in a counts array (JOB_STATES order). */
@@ -41,44 +62,48 @@ export function isFinal(state: JobState): boolean {
   return FINAL.has(state);
 }
 
-/** The numeric sequence behind an id, or undefined when `id` is not one this store made. */
+/**
+ * The numeric sequence behind an id, or undefined when `id` is not one this store made (digits,
+ * no leading zero, a safe integer). Parsed by hand: `String(Number(id)) === id` allocated a
+ * string on every lease transition.
+ */
 export function seqOf(id: string): number | undefined {
-  const n = Number(id);
-  return Number.isSafeInteger(n) && n > 0 && String(n) === id ? n : undefined;
+  const n = id.length;
+  if (n === 0 || n > 16 || id.charCodeAt(0) === 48) return undefined;
+  let seq = 0;
+  for (let i = 0; i < n; i++) {
+    const d = id.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return undefined;
+    seq = seq * 10 + d;
+  }
+  return seq <= Number.MAX_SAFE_INTEGER ? seq : undefined;
 }
+
+/** Journal slots per entry: [seq, prev, next] for a put, [-1, undo function, undefined] otherwise. */
+const STRIDE = 3;
 
 /** The memory store's tables and the index upkeep every transition goes through. */
 export class JobTables {
-  readonly jobs = Table.new<[seq: number, job: JobRecord]>({ type: 'ordered_set', access: 'private' });
-  readonly ready = Table.new<[key: ReadyKey]>({ type: 'ordered_set', access: 'private' });
+  readonly jobs = Table.new<[seq: number, job: JobRecord]>({ type: 'set', access: 'private' });
+  readonly ids = new IdPages();
   readonly timed = Table.new<[key: TimeKey]>({ type: 'ordered_set', access: 'private' });
-  readonly leases = Table.new<[key: TimeKey]>({ type: 'ordered_set', access: 'private' });
-  readonly finished = Table.new<[key: TimeKey]>({ type: 'ordered_set', access: 'private' });
-  readonly unique = Table.new<[key: string, seq: number]>({ type: 'bag', access: 'private' });
-  readonly children = Table.new<[parent: number, child: number]>({ type: 'bag', access: 'private' });
-  readonly queues = Table.new<[name: string, paused: boolean]>({ type: 'set', access: 'private' });
-  /** queue → jobs per state (JOB_STATES order). */
-  readonly counts = new Map<string, Int32Array>();
-  /** Count changes of the running `atomic` step, to undo if it throws: [counts, index, delta]. */
-  readonly #countLog: [Int32Array, number, number][] = [];
-  /** Queues first seen in the running `atomic` step (their counts go if it is undone). */
-  readonly #newQueues: string[] = [];
+  readonly running = Table.new<[seq: number]>({ type: 'set', access: 'private' });
+  readonly finishes = new FinishLog();
+  readonly unique = Table.new<[key: string, seq: number]>({ type: 'duplicate_bag', access: 'private' });
+  readonly children = Table.new<[parent: number, child: number]>({
+    type: 'duplicate_bag',
+    access: 'private',
+  });
+  /** Every queue seen (jobs inserted or paused), by name. */
+  readonly queues = new Map<string, QueueSlot>();
+  /** Undo records of the running step (see STRIDE), `#length` slots of it in use. */
+  #journal: unknown[] = [];
+  #length = 0;
   #depth = 0;
-  readonly #all: readonly TableLike[] = [
-    this.jobs,
-    this.ready,
-    this.timed,
-    this.leases,
-    this.finished,
-    this.unique,
-    this.children,
-    this.queues,
-  ];
 
   /** The job with `seq`, or undefined. */
   bySeq(seq: number): JobRecord | undefined {
-    const rows = this.jobs.lookup(seq);
-    return rows.length === 0 ? undefined : (rows[0] as [number, JobRecord])[1];
+    return this.jobs.lookup(seq)[0]?.[1];
   }
 
   /** The job with `id`, or undefined (also for ids this store could not have made). */
@@ -87,112 +112,180 @@ export class JobTables {
     return seq === undefined ? undefined : this.bySeq(seq);
   }
 
+  /** Whether a job with `id` is stored (one bound function, for planBatch: no closure per insert). */
+  readonly exists = (id: string): boolean => this.byId(id) !== undefined;
+
+  /** The job `heldBy` last found, so a lease transition reads it once. */
+  held: JobRecord | undefined = undefined;
+
   /**
-   * Runs `fn` as one step: if it throws, every table is put back as it was (Table transactions,
-   * nested over all tables) and so are the counts, so a multi-row transition is all or nothing.
-   * Re-entrant: an inner call joins the outer step. Single-row transitions skip it: one `put`
-   * validates nothing and cannot fail halfway.
+   * The seq of the job `lease` holds (then in `held`): 0 when there is no such job, -1 when it is
+   * not executing under that token (a stale lease).
+   */
+  heldBy(lease: LeaseRef): number {
+    const seq = seqOf(lease.id);
+    const job = seq === undefined ? undefined : this.bySeq(seq);
+    this.held = job;
+    if (seq === undefined || job === undefined) return 0;
+    return job.state === 'executing' && job.lease?.token === lease.token ? seq : -1;
+  }
+
+  /**
+   * Runs `fn` as one step: if it throws, every change it made through `put` and `onUndo` is
+   * undone, newest first, so a multi-row transition is all or nothing. Re-entrant: an inner call
+   * joins the outer step. (The store's hot paths call `begin` / `commit` / `rollback` directly,
+   * which spares a closure per call.)
    */
   atomic<T>(fn: () => T): T {
     if (this.#depth > 0) return fn();
-    const all = this.#all;
-    const run = (i: number): T =>
-      i === all.length ? fn() : (all[i] as TableLike).transaction(() => run(i + 1));
-    this.#depth++;
+    this.begin();
+    let result: T;
     try {
-      return run(0);
+      result = fn();
     } catch (err) {
-      for (let i = this.#countLog.length - 1; i >= 0; i--) {
-        const [counts, at, delta] = this.#countLog[i] as [Int32Array, number, number];
-        counts[at] = (counts[at] as number) - delta;
-      }
-      for (const queue of this.#newQueues) this.counts.delete(queue);
+      this.rollback();
       throw err;
-    } finally {
-      this.#depth--;
-      this.#countLog.length = 0;
-      this.#newQueues.length = 0;
     }
+    this.commit();
+    return result;
   }
 
-  /** Registers a queue (unpaused, no jobs) if it is new; returns its counts. */
-  ensureQueue(queue: string): Int32Array {
-    let counts = this.counts.get(queue);
-    if (counts === undefined) {
-      counts = new Int32Array(JOB_STATES.length);
-      this.counts.set(queue, counts);
-      if (this.#depth > 0) this.#newQueues.push(queue);
-      if (!this.queues.member(queue)) this.queues.insert([queue, false]);
+  /** Starts a step: changes are journaled until `commit` or `rollback`. */
+  begin(): void {
+    this.#depth = 1;
+  }
+
+  /** Ends a step whose changes stand. */
+  commit(): void {
+    this.#depth = 0;
+    this.#clearJournal();
+  }
+
+  /** Ends a step by undoing its changes, newest first. */
+  rollback(): void {
+    const journal = this.#journal;
+    this.#depth = 0; // the undoing puts must not be journaled themselves
+    for (let i = this.#length - STRIDE; i >= 0; i -= STRIDE) {
+      const seq = journal[i] as number;
+      if (seq < 0) (journal[i + 1] as () => void)();
+      else this.put(seq, journal[i + 2] as JobRecord | undefined, journal[i + 1] as JobRecord | undefined);
     }
-    return counts;
+    this.#clearJournal();
+  }
+
+  /** Registers how to undo a change made outside `put`, if the running step fails. */
+  onUndo(undo: () => void): void {
+    if (this.#depth > 0) this.#record(-1, undo, undefined);
   }
 
   /**
-   * Stores `next` in place of `prev` (either may be absent: an insert or a delete) and moves the
-   * job between the state indexes and counts. Both records must describe the same job.
+   * Appends one undo entry. The array is reused from step to step (entries overwritten, the used
+   * part cleared at the end): emptying it with `length = 0` made V8 drop its backing store, so
+   * every step reallocated it.
    */
-  put(prev: JobRecord | undefined, next: JobRecord | undefined): void {
-    const job = (next ?? prev) as JobRecord;
-    const seq = Number(job.id);
-    if (prev !== undefined) {
-      if (next === undefined || !sameIndex(prev, next)) this.#unindex(prev, seq);
+  #record(seq: number, a: unknown, b: unknown): void {
+    const journal = this.#journal;
+    const at = this.#length;
+    journal[at] = seq;
+    journal[at + 1] = a;
+    journal[at + 2] = b;
+    this.#length = at + STRIDE;
+  }
+
+  #clearJournal(): void {
+    const n = this.#length;
+    this.#length = 0;
+    // A small step's entries are left to be overwritten (they keep at most a few old records
+    // alive); a bigger one's are cleared so its records can be collected, and a huge step's
+    // array is let go.
+    if (n > 3 * 1024) this.#journal = [];
+    else if (n > 3 * 64) this.#journal.fill(undefined, 0, n);
+  }
+
+  /** The queue's slot, registering the queue (unpaused, no jobs) if it is new. */
+  ensureQueue(queue: string): QueueSlot {
+    let slot = this.queues.get(queue);
+    if (slot === undefined) {
+      const made: QueueSlot = {
+        name: queue,
+        paused: false,
+        counts: new Int32Array(JOB_STATES.length),
+        ready: new ReadyIndex((seq) => (this.bySeq(seq) as JobRecord).runAt),
+      };
+      this.queues.set(queue, made);
+      this.onUndo(() => {
+        this.queues.delete(queue);
+        made.ready.drop();
+      });
+      slot = made;
     }
+    return slot;
+  }
+
+  /**
+   * Stores `next` in place of `prev` for job `seq` (either may be absent: an insert or a delete)
+   * and moves the job between the state indexes and counts. Both records must describe that job.
+   */
+  put(seq: number, prev: JobRecord | undefined, next: JobRecord | undefined): void {
+    // The slot first: a new queue's undo must be journaled before the put that needs it.
+    const slot = this.ensureQueue(((next ?? prev) as JobRecord).queue);
+    if (this.#depth > 0) this.#record(seq, prev, next);
     if (next !== undefined) {
       this.jobs.insert([seq, next]);
-      if (prev === undefined || !sameIndex(prev, next)) this.#index(next, seq);
+      if (prev === undefined) this.ids.add(seq);
     } else {
       this.jobs.delete(seq);
+      this.ids.remove(seq);
+    }
+    if (prev === undefined || next === undefined || !sameIndex(prev, next)) {
+      if (prev !== undefined) this.#unindex(slot, prev, seq);
+      if (next !== undefined) this.#index(slot, next, seq);
     }
     if (prev?.state !== next?.state) {
-      const counts = this.ensureQueue(job.queue);
-      if (prev !== undefined) this.#count(counts, COUNT_AT[prev.state], -1);
-      if (next !== undefined) this.#count(counts, COUNT_AT[next.state], 1);
+      const counts = slot.counts;
+      if (prev !== undefined) counts[COUNT_AT[prev.state]] = (counts[COUNT_AT[prev.state]] as number) - 1;
+      if (next !== undefined) counts[COUNT_AT[next.state]] = (counts[COUNT_AT[next.state]] as number) + 1;
     }
   }
 
-  #count(counts: Int32Array, at: number, delta: number): void {
-    counts[at] = (counts[at] as number) + delta;
-    if (this.#depth > 0) this.#countLog.push([counts, at, delta]);
-  }
-
-  #index(job: JobRecord, seq: number): void {
+  #index(slot: QueueSlot, job: JobRecord, seq: number): void {
     switch (job.state) {
       case 'available':
-        this.ready.insert([[job.queue, job.priority, job.runAt, seq]]);
+        slot.ready.add(job.priority, job.runAt, seq);
         return;
       case 'scheduled':
       case 'retryable':
         this.timed.insert([[job.runAt, seq]]);
         return;
       case 'executing':
-        this.leases.insert([[(job.lease as { expiresAt: number }).expiresAt, seq]]);
+        this.running.insert([seq]);
         return;
       case 'completed':
       case 'discarded':
       case 'cancelled':
-        this.finished.insert([[job.finishedAt as number, seq]]);
+        this.finishes.add(job.finishedAt as number, seq);
         return;
       case 'waiting':
         return;
     }
   }
 
-  #unindex(job: JobRecord, seq: number): void {
+  #unindex(slot: QueueSlot, job: JobRecord, seq: number): void {
     switch (job.state) {
       case 'available':
-        this.ready.delete([job.queue, job.priority, job.runAt, seq]);
+        slot.ready.remove(job.priority, job.runAt, seq);
         return;
       case 'scheduled':
       case 'retryable':
         this.timed.delete([job.runAt, seq]);
         return;
       case 'executing':
-        this.leases.delete([(job.lease as { expiresAt: number }).expiresAt, seq]);
+        this.running.delete(seq);
         return;
       case 'completed':
       case 'discarded':
       case 'cancelled':
-        this.finished.delete([job.finishedAt as number, seq]);
+        // The finish log is pruned lazily: its row for this job is now stale (see FinishLog).
         return;
       case 'waiting':
         return;
@@ -201,8 +294,13 @@ export class JobTables {
 
   /** Drops every table (the store is closed). */
   drop(): void {
-    for (const t of this.#all) t.drop();
-    this.counts.clear();
+    for (const t of [this.jobs, this.running, this.timed]) t.drop();
+    this.ids.drop();
+    this.finishes.drop();
+    this.unique.drop();
+    this.children.drop();
+    for (const slot of this.queues.values()) slot.ready.drop();
+    this.queues.clear();
   }
 }
 
@@ -211,12 +309,11 @@ function sameIndex(a: JobRecord, b: JobRecord): boolean {
   if (a.state !== b.state) return false;
   switch (a.state) {
     case 'available':
-      return a.priority === b.priority && a.runAt === b.runAt && a.queue === b.queue;
+      return a.priority === b.priority && a.runAt === b.runAt;
     case 'scheduled':
     case 'retryable':
       return a.runAt === b.runAt;
     case 'executing':
-      return a.lease?.expiresAt === b.lease?.expiresAt;
     case 'waiting':
       return true;
     default:

@@ -1,9 +1,10 @@
 /**
- * Opening a store from a URL (`memory:`, later `sqlite:./file.db` and `postgres://…`) or taking a
+ * Opening a store from a URL (`memory:`, `sqlite:./file.db`, later `postgres://…`) or taking a
  * Store object as it is, so callers configure the backend with one string.
  */
 import { invalidArgument } from '../runtime/validate.js';
 import { createMemoryStore } from './memory.js';
+import { createSqliteStore } from './sqlite.js';
 import type { Store } from './types.js';
 
 /** Options of `openStore`. */
@@ -15,12 +16,13 @@ export interface OpenStoreOptions {
 const ACCEPTED = '`memory:`, `sqlite:<path>` or `postgres://<connection>`';
 
 /**
- * Returns the Store a URL names, or `url` itself when it is already a Store. Accepts `memory:`
- * now; `sqlite:` and `postgres:` (or `postgresql:`) URLs are recognised but not available yet and
- * throw saying so; anything else throws naming the value and the accepted forms. The store is
- * returned unopened: call `open()` before use.
+ * Returns the Store a URL names, or `url` itself when it is already a Store. Accepts `memory:`,
+ * `sqlite:<path>` (relative to the working directory, e.g. `sqlite:./steward.db`, or absolute) and
+ * `sqlite::memory:` (a private in-memory SQLite database); `postgres:` (or `postgresql:`) URLs are
+ * recognised but not available yet and throw saying so; anything else throws naming the value and
+ * the accepted forms. The store is returned unopened: call `open()` before use.
  * @example
- * const store = openStore('memory:');
+ * const store = openStore('sqlite:./steward.db');
  */
 export function openStore(url: string | Store, opts: OpenStoreOptions = {}): Store {
   if (isStore(url)) return url;
@@ -32,10 +34,13 @@ export function openStore(url: string | Store, opts: OpenStoreOptions = {}): Sto
         throw invalidArgument('store', 'exactly `memory:` (the memory store takes no path or options)', url);
       }
       return opts.clock === undefined ? createMemoryStore() : createMemoryStore({ clock: opts.clock });
-    case 'sqlite':
-      throw new Error(
-        `The SQLite store is not available yet (store URL ${JSON.stringify(url)}); use \`memory:\``,
-      );
+    case 'sqlite': {
+      const path = url.trim().slice('sqlite:'.length);
+      if (path.length === 0 || path.startsWith('//')) {
+        throw invalidArgument('store', '`sqlite:<path>` with a file path (e.g. `sqlite:./steward.db`)', url);
+      }
+      return createSqliteStore(opts.clock === undefined ? { path } : { path, clock: opts.clock });
+    }
     case 'postgres':
     case 'postgresql':
       throw new Error(

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { describeStore } from './conformance.js';
+import { rng } from './conformance-helpers.js';
 import { createMemoryStore } from '../../src/store/memory.js';
+import { pruneJobs } from '../../src/store/memory-admin.js';
 import { JobOps } from '../../src/store/memory-ops.js';
 import { planBatch } from '../../src/store/memory-plan.js';
 import { checkInsert } from '../../src/store/memory-validate.js';
@@ -110,8 +112,7 @@ describe('openStore', () => {
     expect(openStore(store)).toBe(store);
   });
 
-  it('says the SQLite and PostgreSQL stores are not available yet', () => {
-    expect(() => openStore('sqlite:./jobs.db')).toThrow(/SQLite store is not available yet/);
+  it('says the PostgreSQL store is not available yet', () => {
     expect(() => openStore('postgres://localhost/jobs')).toThrow(/PostgreSQL store is not available yet/);
     expect(() => openStore('postgresql://localhost/jobs')).toThrow(/PostgreSQL store is not available yet/);
   });
@@ -158,7 +159,13 @@ describe('memory store atomic steps', () => {
         planBatch(one, () => false),
       ),
     );
-    const before = { jobs: t.jobs.toList(), ready: t.ready.toList(), counts: [...(t.counts.get('q') ?? [])] };
+    const slot = t.queues.get('q');
+    const before = {
+      jobs: t.jobs.toList(),
+      ids: t.ids.toList(),
+      ready: slot?.ready.toList(),
+      counts: [...(slot?.counts ?? [])],
+    };
     const batch = [
       job(),
       job({ queue: 'new', runAt: 5000 }),
@@ -176,12 +183,171 @@ describe('memory store atomic steps', () => {
       }),
     ).toThrow('midway');
     expect(t.jobs.toList()).toEqual(before.jobs);
-    expect(t.ready.toList()).toEqual(before.ready);
+    expect(t.ids.toList()).toEqual(before.ids);
+    expect(t.queues.get('q')?.ready.toList()).toEqual(before.ready);
     expect(t.timed.toList()).toEqual([]);
     expect(t.children.toList()).toEqual([]);
-    expect([...(t.counts.get('q') ?? [])]).toEqual(before.counts);
-    expect(t.counts.has('new')).toBe(false);
-    expect(t.queues.toList()).toEqual([['q', false]]);
+    expect([...(t.queues.get('q')?.counts ?? [])]).toEqual(before.counts);
+    expect([...t.queues.keys()]).toEqual(['q']);
     t.drop();
+  });
+});
+
+describe('memory store indexes', () => {
+  const finishAll = async (store: ReturnType<typeof createMemoryStore>): Promise<void> => {
+    for (const j of await store.fetchJobs({ queue: 'q', demand: 100, owner: 'w', leaseMs: 1000 })) {
+      expect((await store.completeJob({ id: j.id, token: j.lease?.token as number }, null)).ok).toBe(true);
+    }
+  };
+
+  it('lists ids in order across pages emptied by deletes, both ways, from any cursor', async () => {
+    const store = createMemoryStore({ clock: () => 1000 });
+    const ids = (await store.insertJobs(Array.from({ length: 3000 }, (_, i) => job({ payload: i })))).map(
+      (r) => r.job.id,
+    );
+    // A run long enough to empty a whole page of ids, plus a scattering of gaps.
+    const gone = new Set([...ids.slice(1000, 2100), ...ids.filter((_, i) => i % 7 === 0)]);
+    expect(await store.deleteJobs([...gone])).toBe(gone.size);
+    const kept = ids.filter((id) => !gone.has(id));
+    for (const order of ['asc', 'desc'] as const) {
+      const seen: string[] = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = await store.listJobs({ limit: 333, order, ...(after ? { after } : {}) });
+        if (page.length === 0) break;
+        seen.push(...page.map((j) => j.id));
+        after = page[page.length - 1]?.id;
+      }
+      expect(seen).toEqual(order === 'asc' ? kept : [...kept].reverse());
+    }
+    const cursor = ids[1500] as string; // deleted: the listing still continues from it
+    const later = kept.filter((id) => Number(id) > Number(cursor));
+    const earlier = kept.filter((id) => Number(id) < Number(cursor)).reverse();
+    expect((await store.listJobs({ after: cursor, limit: 3 })).map((j) => j.id)).toEqual(later.slice(0, 3));
+    expect((await store.listJobs({ after: cursor, order: 'desc', limit: 3 })).map((j) => j.id)).toEqual(
+      earlier.slice(0, 3),
+    );
+  });
+
+  it('prunes a job retried and finished again once, and never counts a deleted one', async () => {
+    const clock = new ManualClock(10_000);
+    const store = createMemoryStore({ clock: clock.now });
+    const [a, b, c, d] = (await store.insertJobs([job({ maxAttempts: 3 }), job(), job(), job()])).map(
+      (r) => r.job,
+    ) as [JobRecord, JobRecord, JobRecord, JobRecord];
+    await finishAll(store); // a, b, c, d completed at 10_000
+    await store.retryJobs([a.id]);
+    await finishAll(store); // a completed again at 10_000: logged twice
+    clock.advance(5);
+    await store.retryJobs([b.id]);
+    await finishAll(store); // b completed again at 10_005: its row at 10_000 is stale
+    await store.deleteJobs([c.id]); // gone: its row is stale
+    expect(await store.pruneJobs({ before: 10_001, states: ['completed'], limit: 1 })).toBe(1);
+    expect(await store.getJob(a.id)).toBeNull();
+    expect(await store.pruneJobs({ before: 10_001, states: ['completed'], limit: 10 })).toBe(1);
+    expect(await store.getJob(d.id)).toBeNull();
+    expect((await store.getJob(b.id))?.state).toBe('completed');
+    expect(await store.pruneJobs({ before: 10_001, states: ['completed'], limit: 10 })).toBe(0);
+    expect(await store.pruneJobs({ before: 10_006, states: ['completed'], limit: 10 })).toBe(1);
+    expect(await store.countJobs()).toEqual({});
+  });
+
+  it('prunes up to its limit, oldest first, when a thousand jobs finish in one millisecond', async () => {
+    const clock = new ManualClock(10_000);
+    const store = createMemoryStore({ clock: clock.now });
+    const ids = (await store.insertJobs(Array.from({ length: 1000 }, () => job()))).map((r) => r.job.id);
+    for (let i = 0; i < 10; i++) await finishAll(store); // all complete at 10_000
+    clock.advance(1);
+    const [late] = await store.insertJobs([job()]);
+    await finishAll(store); // one more at 10_001
+    const pruned = [await store.pruneJobs({ before: 10_001, states: ['completed'], limit: 300 })];
+    expect(await store.getJob(ids[299] as string)).toBeNull();
+    expect((await store.getJob(ids[300] as string))?.state).toBe('completed');
+    for (let i = 0; i < 4; i++) {
+      pruned.push(await store.pruneJobs({ before: 10_001, states: ['completed'], limit: 300 }));
+    }
+    expect(pruned).toEqual([300, 300, 300, 100, 0]);
+    expect((await store.getJob(late?.job.id as string))?.state).toBe('completed');
+    expect(await store.countJobs()).toEqual({ q: { completed: 1 } });
+  });
+
+  it('drops stale finish rows as prune passes them, keeping rows of states it was not asked for', () => {
+    const t = new JobOps();
+    t.now = 1000;
+    const items = [job(), job()].map((j, i) => checkInsert(j, i));
+    const [x, y] = t
+      .insertBatch(
+        items,
+        planBatch(items, () => false),
+      )
+      .map((r) => r.job) as [JobRecord, JobRecord];
+    t.end(Number(x.id), x, 'completed');
+    t.end(Number(y.id), y, 'cancelled');
+    t.move(Number(x.id), t.bySeq(Number(x.id)) as JobRecord, { state: 'available', finishedAt: null });
+    expect(t.finishes.toList()).toEqual([
+      [1000, Number(x.id)],
+      [1000, Number(y.id)],
+    ]);
+    t.now = 2000;
+    expect(pruneJobs(t, { before: 1001, states: ['completed'], limit: 10 })).toBe(0);
+    expect(t.finishes.toList()).toEqual([[1000, Number(y.id)]]);
+    t.drop();
+  });
+
+  it('fetches by priority, runAt, then id through releases, snoozes, retries and back-dated inserts', async () => {
+    const clock = new ManualClock(1_000_000);
+    const store = createMemoryStore({ clock: clock.now });
+    const random = rng(11);
+    const pick = (n: number): number => Math.floor(random() * n);
+    type Key = { id: string; priority: number; runAt: number };
+    let ready: Key[] = []; // the model: what fetch must return, in order
+    const held: JobRecord[] = [];
+    const retrying: Key[] = [];
+    const byOrder = (p: Key, q: Key): number =>
+      p.priority - q.priority || p.runAt - q.runAt || Number(p.id) - Number(q.id);
+    let fetched = 0;
+    for (let step = 0; step < 600; step++) {
+      const now = clock.now();
+      const r = random();
+      if (r < 0.35) {
+        const batch = Array.from({ length: 1 + pick(4) }, () =>
+          job({ priority: pick(3), runAt: now - pick(40), maxAttempts: 99 }),
+        );
+        for (const res of await store.insertJobs(batch))
+          ready.push({ id: res.job.id, priority: res.job.priority, runAt: res.job.runAt });
+      } else if (r < 0.65) {
+        const demand = 1 + pick(3);
+        const got = await store.fetchJobs({ queue: 'q', demand, owner: 'w', leaseMs: 60_000 });
+        ready.sort(byOrder);
+        expect(got.length).toBe(Math.min(demand, ready.length));
+        expect(got.map((j) => j.id)).toEqual(ready.slice(0, got.length).map((k) => k.id));
+        ready = ready.slice(got.length);
+        held.push(...got);
+        fetched += got.length;
+      } else if (held.length > 0) {
+        const [j] = held.splice(pick(held.length), 1) as [JobRecord];
+        const lease = { id: j.id, token: j.lease?.token as number };
+        if (r < 0.78) {
+          await store.releaseJob(lease);
+          ready.push({ id: j.id, priority: j.priority, runAt: j.runAt });
+        } else if (r < 0.9) {
+          const runAt = now - pick(60);
+          await store.snoozeJob(lease, runAt);
+          ready.push({ id: j.id, priority: j.priority, runAt });
+        } else {
+          const retryAt = now + 1 + pick(5);
+          await store.errorJob(lease, { attempt: j.attempt, at: now, name: 'Error', message: 'x' }, retryAt);
+          retrying.push({ id: j.id, priority: j.priority, runAt: retryAt });
+        }
+      }
+      clock.advance(pick(3));
+      const due = retrying.filter((k) => k.runAt <= clock.now());
+      expect((await store.stageJobs(1000)).staged).toBe(due.length);
+      ready.push(...due);
+      for (const k of due) retrying.splice(retrying.indexOf(k), 1);
+    }
+    expect(fetched).toBeGreaterThan(200);
+    const rest = await store.fetchJobs({ queue: 'q', demand: 10_000, owner: 'w', leaseMs: 60_000 });
+    expect(rest.map((j) => j.id)).toEqual(ready.sort(byOrder).map((k) => k.id));
   });
 });

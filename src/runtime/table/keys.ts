@@ -35,7 +35,34 @@ export function compareKeys(a: unknown, b: unknown): -1 | 0 | 1 {
   // Hot path: the B+tree calls this O(log n) times per operation, almost always on like primitives.
   if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  if (Array.isArray(a) && Array.isArray(b)) return compareTuples(a, b);
   return compareSlow(a, b, 0);
+}
+
+/**
+ * Tuple keys (`[priority, runAt, seq]`, `[time, id]`) are the next most common: compared here
+ * element by element with the like-primitive tests inline, falling back to `compareSlow` (at depth
+ * 1, so nesting is still bounded) only for an element pair that is not two numbers or two strings.
+ * Measured on a B+ tree of 3-tuple keys: about half the cost of a set or a delete, and a quarter
+ * off a Table insert or delete of such a key (each compares O(log n) times).
+ */
+function compareTuples(x: readonly unknown[], y: readonly unknown[]): -1 | 0 | 1 {
+  const n = x.length < y.length ? x.length : y.length;
+  for (let i = 0; i < n; i++) {
+    const p = x[i];
+    const q = y[i];
+    if (typeof p === 'number' && typeof q === 'number') {
+      if (p !== q) return p < q ? -1 : 1;
+      continue;
+    }
+    if (typeof p === 'string' && typeof q === 'string') {
+      if (p !== q) return p < q ? -1 : 1;
+      continue;
+    }
+    const c = compareSlow(p, q, 1);
+    if (c !== 0) return c;
+  }
+  return x.length < y.length ? -1 : x.length > y.length ? 1 : 0;
 }
 
 function compareSlow(a: unknown, b: unknown, depth: number): -1 | 0 | 1 {
@@ -89,7 +116,21 @@ function rank(k: unknown): number {
  */
 export function assertKey(key: unknown, where = '`key`'): asserts key is Key {
   if (typeof key === 'string' || (typeof key === 'number' && key === key)) return;
+  if (Array.isArray(key) && isFlatTuple(key)) return;
   checkKey(key, key, where, '', 0);
+}
+
+/**
+ * Whether `key` is an array of strings and non-NaN numbers only: the common tuple key, accepted
+ * without `checkKey`'s recursion (which also builds an element path string per element).
+ */
+function isFlatTuple(key: readonly unknown[]): boolean {
+  for (let i = 0; i < key.length; i++) {
+    const k = key[i];
+    if (typeof k === 'string') continue;
+    if (typeof k !== 'number' || k !== k) return false;
+  }
+  return true;
 }
 
 function checkKey(value: unknown, whole: unknown, where: string, path: string, depth: number): void {

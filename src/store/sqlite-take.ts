@@ -1,0 +1,202 @@
+/**
+ * The SQLite store's two hot transitions, insert and fetch, as functions over a JobSql (inside the
+ * write transaction the store opened for the call). A fetch picks a queue's next jobs with one seek
+ * in the partial index of available jobs and leases each with a fresh token from the shared
+ * counter, so the pick and the lease commit together: no other process can take the same job.
+ */
+import type { CheckedInsert } from './memory-validate.js';
+import { planBatch } from './memory-plan.js';
+import type { JobSql } from './sqlite-ops.js';
+import { idOf, listText, toRecord } from './sqlite-rows.js';
+import type { JobRow, Step } from './sqlite-rows.js';
+import type { FetchRequest, InsertResult, JobRecord, JobState, UniqueSpec } from './types.js';
+
+/**
+ * The statements whose plans matter as the table grows, exported so a test can check with
+ * EXPLAIN QUERY PLAN that each walks its partial index. INDEXED BY pins the index, so neither
+ * statistics (ANALYZE) nor a later index can move the planner to a sort over every row of a state
+ * (it chose just that when the table had a full (state, id) index).
+ */
+export const PLANNED_TAKE = {
+  /** A queue's next jobs, in fetch order: a seek in the index of available jobs, no sort. */
+  fetch: `SELECT id FROM steward_jobs INDEXED BY steward_jobs_fetch
+           WHERE state = 'available' AND queue = ? ORDER BY priority, run_at, id LIMIT ?`,
+  mayFetch: `SELECT 1 FROM steward_jobs INDEXED BY steward_jobs_fetch
+              WHERE state = 'available' AND queue = ? LIMIT 1`,
+  unique: `SELECT * FROM steward_jobs INDEXED BY steward_jobs_unique
+            WHERE unique_key = ? AND state IN (SELECT value FROM json_each(?))
+              AND (? IS NULL OR inserted_at > ?)
+            ORDER BY id DESC LIMIT 1`,
+} as const;
+
+/** The newest job with this unique key that still counts (state in states, inside the period). */
+export function duplicateOf(sql: JobSql, s: Step, spec: UniqueSpec): JobRow | undefined {
+  return sql
+    .q(PLANNED_TAKE.unique)
+    .get(
+      spec.key,
+      JSON.stringify(spec.states),
+      spec.periodMs,
+      spec.periodMs === null ? 0 : s.now - spec.periodMs,
+    ) as JobRow | undefined;
+}
+
+/** Inserts a checked batch (refs resolved, parents checked, cycles refused); results in input order. */
+export function insertBatch(sql: JobSql, s: Step, items: readonly CheckedInsert[]): InsertResult[] {
+  const exists = sql.one('SELECT 1 FROM steward_jobs WHERE id = ?');
+  const plan = planBatch(items, (id) => {
+    const n = idOf(id);
+    return n !== undefined && exists.get(n) !== undefined;
+  });
+  const insert = sql.q(
+    `INSERT INTO steward_jobs (id, kind, queue, payload, state, priority, max_attempts, run_at, inserted_at,
+                               finished_at, timeout_ms, depends_on, unique_key, tags)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  // Above every id ever used: the stored ones, and the deleted ones (deletes raise the counter),
+  // so an id is never reused. Inserts only read it: one page less to write per insert.
+  const firstId = sql
+    .one(
+      "SELECT max(value, coalesce((SELECT max(id) FROM steward_jobs), 0)) FROM steward_meta WHERE key = 'job_id'",
+    )
+    .get() as number;
+  let lastId = firstId;
+  const link = sql.q('INSERT OR IGNORE INTO steward_deps (parent_id, child_id) VALUES (?, ?)');
+  const registerQueue = sql.q('INSERT OR IGNORE INTO steward_queues (name) VALUES (?)');
+  const queues = new Set<string>();
+  const n = items.length;
+  const results = new Array<InsertResult>(n);
+  const { order, refParents } = plan;
+  const idAt = refParents === null ? undefined : new Array<string>(n);
+  for (let k = 0; k < n; k++) {
+    const i = order === null ? k : (order[k] as number);
+    const item = items[i] as CheckedInsert;
+    const dup = item.unique === null ? undefined : duplicateOf(sql, s, item.unique);
+    if (dup !== undefined) {
+      results[i] = Object.freeze({ job: toRecord(dup), duplicate: true });
+      if (idAt !== undefined) idAt[i] = String(dup.id);
+      continue;
+    }
+    let dependsOn: readonly string[] = item.parentIds;
+    const batchParents = refParents?.[i];
+    if (batchParents !== undefined && batchParents.length > 0) {
+      const ids = [...item.parentIds];
+      for (const p of batchParents) {
+        const id = (idAt as string[])[p] as string;
+        if (!ids.includes(id)) ids.push(id);
+      }
+      dependsOn = ids;
+    }
+    const state: JobState =
+      dependsOn.length === 0
+        ? item.runAt > s.now
+          ? 'scheduled'
+          : 'available'
+        : sql.readiness(s, dependsOn, item.runAt);
+    const finishedAt = state === 'cancelled' ? s.now : null;
+    const uniqueKey = item.unique?.key ?? null;
+    const dependsText = listText(dependsOn);
+    const rowid = ++lastId;
+    insert.run(
+      rowid,
+      item.kind,
+      item.queue,
+      JSON.stringify(item.payload),
+      state,
+      item.priority,
+      item.maxAttempts,
+      item.runAt,
+      s.now,
+      finishedAt,
+      item.timeoutMs,
+      dependsText,
+      uniqueKey,
+      listText(item.tags),
+    );
+    for (const p of dependsOn) link.run(idOf(p), rowid);
+    if (!queues.has(item.queue)) {
+      queues.add(item.queue);
+      registerQueue.run(item.queue);
+    }
+    s.tally(item.queue, null, state);
+    s.woke(item.queue, state, item.runAt);
+    const id = String(rowid);
+    if (idAt !== undefined) idAt[i] = id;
+    const job: JobRecord = Object.freeze({
+      id,
+      kind: item.kind,
+      queue: item.queue,
+      payload: item.payload,
+      state,
+      priority: item.priority,
+      attempt: 0,
+      maxAttempts: item.maxAttempts,
+      runAt: item.runAt,
+      insertedAt: s.now,
+      attemptedAt: null,
+      finishedAt,
+      timeoutMs: item.timeoutMs,
+      dependsOn: Object.freeze([...dependsOn]),
+      uniqueKey,
+      errors: Object.freeze([]),
+      result: null,
+      progress: null,
+      lease: null,
+      cancelRequested: false,
+      tags: item.tags,
+    });
+    results[i] = Object.freeze({ job, duplicate: false });
+  }
+  return results;
+}
+
+/** Whether the queue may have a job to fetch (a read: an idle poll then takes no write lock). */
+export function mayFetch(sql: JobSql, queue: string): boolean {
+  return sql.one(PLANNED_TAKE.mayFetch).get(queue) !== undefined;
+}
+
+/** Takes up to `demand` available jobs of the queue, honouring pause and the rate limit. */
+export function fetch(sql: JobSql, s: Step, r: FetchRequest): JobRecord[] {
+  const paused = sql.one('SELECT paused FROM steward_queues WHERE name = ?').get(r.queue) as
+    number | undefined;
+  if (paused === undefined || paused === 1) return [];
+  let demand = r.demand;
+  const limit = r.rateLimit;
+  if (limit !== undefined) {
+    // A start at t counts while now - t < windowMs: the log keeps exactly those.
+    sql.q('DELETE FROM steward_rate WHERE queue = ? AND at <= ?').run(r.queue, s.now - limit.windowMs);
+    const used = sql
+      .one('SELECT coalesce(sum(n), 0) FROM steward_rate WHERE queue = ?')
+      .get(r.queue) as number;
+    demand = Math.min(demand, limit.limit - used);
+  }
+  if (demand <= 0) return [];
+  const ids = sql.one(PLANNED_TAKE.fetch).all(r.queue, demand) as number[];
+  if (ids.length === 0) return [];
+  let token = sql.one("SELECT value FROM steward_meta WHERE key = 'lease_token'").get() as number;
+  const take = sql.q(
+    `UPDATE steward_jobs
+        SET state = 'executing', attempt = attempt + 1, attempted_at = ?,
+            lease_owner = ?, lease_token = ?, lease_expires_at = ?
+      WHERE id = ? RETURNING *`,
+  );
+  const expiresAt = s.now + r.leaseMs;
+  const out: JobRecord[] = [];
+  for (const id of ids) {
+    out.push(toRecord(take.get(s.now, r.owner, ++token, expiresAt, id) as JobRow));
+  }
+  s.tally(r.queue, 'available', 'executing', out.length);
+  sql.q("UPDATE steward_meta SET value = ? WHERE key = 'lease_token'").run(token);
+  sql.seen(r.owner, s.now, false);
+  if (limit !== undefined) {
+    // Times never go backwards in the log (as in the memory store's), so it stays a sliding window.
+    sql
+      .q(
+        `INSERT INTO steward_rate (queue, at, n)
+         VALUES (@queue, max(@now, coalesce((SELECT max(at) FROM steward_rate WHERE queue = @queue), @now)), @n)
+         ON CONFLICT (queue, at) DO UPDATE SET n = n + excluded.n`,
+      )
+      .run({ queue: r.queue, now: s.now, n: out.length });
+  }
+  return out;
+}
