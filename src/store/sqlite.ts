@@ -321,7 +321,7 @@ class SqliteStore implements Store {
   /** Jobs matching `filter`, in id order (asc by default), at most `limit` (100), after `after`. */
   listJobs(filter: JobFilter = {}): Promise<JobRecord[]> {
     return this.#call(() => {
-      const f = checkFilter(filter);
+      const f = checkFilter(filter, idOf);
       return this.#read((sql) => listJobs(sql, f));
     });
   }
