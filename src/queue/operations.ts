@@ -114,6 +114,15 @@ export class Operations {
     return inserts;
   }
 
+  /** Emits `job.cancel` for dependants a store cancelled in a cascade (they never ran, so no duration). */
+  async reportCascade(ids: readonly string[]): Promise<void> {
+    const { store, telemetry } = this.#d;
+    for (const id of ids) {
+      const job = await store.getJob(id);
+      if (job?.state === 'cancelled') telemetry.emit('job.cancel', { job, durationMs: null });
+    }
+  }
+
   /** Cancels jobs: queued ones at once, running ones by aborting their signal; resolves with each job after. */
   async cancelJobs(ids: readonly string[]): Promise<(JobRecord | null)[]> {
     checkIdList(ids);

@@ -107,14 +107,19 @@ export class JobOps extends JobTables {
   /** Cancels the waiting dependants of `seq`, and theirs, breadth first. */
   cascade(seq: number): void {
     const queue = [seq];
+    const ids: string[] = [];
     for (let i = 0; i < queue.length; i++) {
       for (const [, child] of this.children.lookup(queue[i] as number)) {
         const job = this.bySeq(child);
         if (job?.state !== 'waiting') continue;
         this.move(child, job, { state: 'cancelled', finishedAt: this.now });
+        ids.push(job.id);
         queue.push(child);
       }
     }
+    // Nobody else sees these jobs end (no worker held them), so tell the subscribers.
+    if (ids.length > 0)
+      this.events.push(Object.freeze({ type: 'cascade_cancelled', ids: Object.freeze(ids) }));
   }
 
   /** Makes waiting dependants of `seq` whose parents have all completed (or are gone) runnable. */

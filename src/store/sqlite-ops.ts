@@ -213,14 +213,18 @@ export class JobSql {
       "UPDATE steward_jobs SET state = 'cancelled', finished_at = ? WHERE id = ? AND state = 'waiting' RETURNING queue",
     );
     const queue = [id];
+    const ids: string[] = [];
     for (let i = 0; i < queue.length; i++) {
       for (const child of pick.all(queue[i]) as number[]) {
         const q = cancel.get(s.now, child) as string | undefined;
         if (q === undefined) continue;
         s.tally(q, 'waiting', 'cancelled');
+        ids.push(String(child));
         queue.push(child);
       }
     }
+    // Nobody else sees these jobs end (no worker held them), so tell the subscribers.
+    if (ids.length > 0) s.events.push(Object.freeze({ type: 'cascade_cancelled', ids: Object.freeze(ids) }));
   }
 
   /** Makes waiting dependants of job `id` whose parents have all completed (or are gone) runnable. */

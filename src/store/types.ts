@@ -208,6 +208,8 @@ export interface QueueInfo {
 export type StoreEvent =
   | { readonly type: 'inserted'; readonly queue: string; readonly runAt: number }
   | { readonly type: 'cancel_requested'; readonly id: string }
+  /** Waiting dependants cancelled because a parent ended discarded or cancelled (or was deleted). */
+  | { readonly type: 'cascade_cancelled'; readonly ids: readonly string[] }
   | { readonly type: 'queue_paused' | 'queue_resumed'; readonly queue: string };
 
 /** What a backend can and cannot do; callers branch on this, never on a missing method. */

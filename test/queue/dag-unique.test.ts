@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UnrecoverableError } from '../../src/index.js';
+import { waitFor } from '../../src/testing/index.js';
 import { startSteward } from './helpers.js';
 
 describe('dependencies', () => {
@@ -60,6 +61,10 @@ describe('dependencies', () => {
     );
     expect(states).toEqual(['discarded', 'cancelled', 'cancelled', 'completed']);
     expect(ran).toEqual(['independent']);
+    // The cascade is reported like any cancel, so the stats add up.
+    await waitFor(async () => (await steward.stats()).cancelled === 2);
+    const stats = await steward.stats();
+    expect(stats.enqueued).toBe(stats.completed + stats.discarded + stats.cancelled);
     // A job enqueued later on the dead parent is born cancelled.
     const late = await steward.enqueue('step', { name: 'late' }, { dependsOn: [parent!.id] });
     expect(late.state).toBe('cancelled');
@@ -72,9 +77,13 @@ describe('dependencies', () => {
       { kind: 'step', payload: 2, opts: { ref: 'b', dependsOn: [{ ref: 'a' }] } },
       { kind: 'step', payload: 3, opts: { dependsOn: [{ ref: 'b' }] } },
     ]);
+    const cancelled: string[] = [];
+    steward.on('job.cancel', ({ job }) => cancelled.push(job.id));
     await steward.cancelJob(a!.id);
     const states = await Promise.all([a, b, c].map(async (j) => (await steward.getJob(j!.id))!.state));
     expect(states).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    await waitFor(() => cancelled.length === 3);
+    expect([...cancelled].sort()).toEqual([a!.id, b!.id, c!.id].sort());
   });
 });
 

@@ -155,6 +155,9 @@ export function describeGraph(ctx: Ctx): void {
         'cancelled',
         'waiting',
       ]);
+      // The dependants' end is announced, since no worker held them to report it.
+      const cascaded = ctx.events.flatMap((e) => (e.type === 'cascade_cancelled' ? e.ids : []));
+      expect([...cascaded].sort()).toEqual([ids[2], ids[3], ids[4]].sort());
     });
 
     it('cancels dependants, cascading, when a parent is discarded', async () => {
@@ -168,6 +171,8 @@ export function describeGraph(ctx: Ctx): void {
       await ctx.store.errorJob(leaseOf(job as JobRecord), errorFor(ctx, job as JobRecord), null);
       const ids = [root, mid, leaf].map((j) => (j as JobRecord).id);
       expect(await statesOf(ctx, ids)).toEqual(['discarded', 'cancelled', 'cancelled']);
+      const cascaded = ctx.events.flatMap((e) => (e.type === 'cascade_cancelled' ? e.ids : []));
+      expect([...cascaded].sort()).toEqual([ids[1], ids[2]].sort());
     });
 
     it('rejects a parent id that does not exist, naming it, and inserts nothing', async () => {
