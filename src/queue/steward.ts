@@ -413,16 +413,14 @@ class StewardSystem implements Steward {
           return;
         case 'cascade_cancelled':
           // Dependants cancelled with their parent: no worker saw them end, so report them here.
-          this.#ops
-            .reportCascade(event.ids)
-            .catch((err: unknown) =>
-              report({
-                source: 'steward',
-                name: 'steward',
-                event: 'store_event.failed',
-                reason: coerceError(err),
-              }),
-            );
+          this.#ops.reportCascade(event.ids).catch((err: unknown) =>
+            report({
+              source: 'steward',
+              name: 'steward',
+              event: 'store_event.failed',
+              reason: coerceError(err),
+            }),
+          );
           return;
         case 'queue_paused':
           this.#setPaused(event.queue, true);
