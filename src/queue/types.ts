@@ -171,24 +171,8 @@ export interface StewardOptions {
   readonly run?: boolean;
 }
 
-/** Live statistics (the seed's `JobQueue.stats()`, extended). */
-export interface StewardStats {
-  readonly enqueued: number;
-  readonly started: number;
-  readonly completed: number;
-  readonly failed: number;
-  readonly retried: number;
-  readonly discarded: number;
-  readonly cancelled: number;
-  /** Executing jobs handed back by a graceful shutdown (available again; the attempt did not count). */
-  readonly released: number;
-  /** Running now (never negative). */
-  readonly inProgress: number;
-  /** Mean and percentiles of completed attempts' run times since start, ms (percentiles within 1.6%). */
-  readonly avgRunMs: number;
-  readonly p50RunMs: number;
-  readonly p95RunMs: number;
-  readonly p99RunMs: number;
+/** Live statistics (the seed's `JobQueue.stats()`, extended): the totals, then per queue and kind. */
+export interface StewardStats extends StatsCounters {
   readonly byQueue: Readonly<Record<string, StatsCounters>>;
   readonly byKind: Readonly<Record<string, StatsCounters>>;
   /** The last errors, newest first (at most 100 kept). */
@@ -214,8 +198,11 @@ export interface StatsCounters {
   readonly retried: number;
   readonly discarded: number;
   readonly cancelled: number;
+  /** Executing jobs handed back by a graceful shutdown (available again; the attempt did not count). */
   readonly released: number;
+  /** Running now (never negative). */
   readonly inProgress: number;
+  /** Mean and percentiles of completed attempts' run times since start, ms (percentiles within 1.6%). */
   readonly avgRunMs: number;
   readonly p50RunMs: number;
   readonly p95RunMs: number;

@@ -6,6 +6,7 @@
  */
 import { isFinal, JobTables } from './memory-tables.js';
 import type { BatchPlan } from './memory-plan.js';
+import { resolveParents } from './memory-plan.js';
 import { EMPTY } from './memory-validate.js';
 import type { CheckedInsert } from './memory-validate.js';
 import type { Row, Table } from '../runtime/table/index.js';
@@ -221,16 +222,7 @@ export class JobOps extends JobTables {
         continue;
       }
       const seq = ++this.#seq;
-      let dependsOn: readonly string[] = item.parentIds;
-      const batchParents = refParents?.[i];
-      if (batchParents !== undefined && batchParents.length > 0) {
-        const ids = [...item.parentIds];
-        for (const p of batchParents) {
-          const id = (idAt as string[])[p] as string;
-          if (!ids.includes(id)) ids.push(id);
-        }
-        dependsOn = ids;
-      }
+      const dependsOn = resolveParents(item.parentIds, refParents?.[i], idAt);
       const job = this.#insertOne(seq, item, dependsOn);
       results[i] = Object.freeze({ job, duplicate: false });
       if (idAt !== undefined) idAt[i] = job.id;

@@ -108,3 +108,21 @@ function cycleError(items: readonly CheckedInsert[], stack: readonly number[], b
   const path = [...stack.slice(from), back].map((i) => JSON.stringify(items[i]?.ref ?? `jobs[${i}]`));
   return new Error(`Dependency cycle in the batch: ${path.join(' depends on ')}`);
 }
+
+/**
+ * A job's parents once its batch is being stored: its existing parent ids plus the ids the
+ * batch has already given to the jobs it names by ref (`idAt`, by batch index), without repeats.
+ */
+export function resolveParents(
+  parentIds: readonly string[],
+  batchParents: readonly number[] | undefined,
+  idAt: readonly (string | undefined)[] | undefined,
+): readonly string[] {
+  if (batchParents === undefined || batchParents.length === 0) return parentIds;
+  const ids = [...parentIds];
+  for (const p of batchParents) {
+    const id = (idAt as readonly string[])[p] as string;
+    if (!ids.includes(id)) ids.push(id);
+  }
+  return ids;
+}

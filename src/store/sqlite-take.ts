@@ -5,7 +5,7 @@
  * counter, so the pick and the lease commit together: no other process can take the same job.
  */
 import type { CheckedInsert } from './memory-validate.js';
-import { planBatch } from './memory-plan.js';
+import { planBatch, resolveParents } from './memory-plan.js';
 import type { JobSql } from './sqlite-ops.js';
 import { idOf, listText, toRecord } from './sqlite-rows.js';
 import type { JobRow, Step } from './sqlite-rows.js';
@@ -77,16 +77,7 @@ export function insertBatch(sql: JobSql, s: Step, items: readonly CheckedInsert[
       if (idAt !== undefined) idAt[i] = String(dup.id);
       continue;
     }
-    let dependsOn: readonly string[] = item.parentIds;
-    const batchParents = refParents?.[i];
-    if (batchParents !== undefined && batchParents.length > 0) {
-      const ids = [...item.parentIds];
-      for (const p of batchParents) {
-        const id = (idAt as string[])[p] as string;
-        if (!ids.includes(id)) ids.push(id);
-      }
-      dependsOn = ids;
-    }
+    const dependsOn = resolveParents(item.parentIds, refParents?.[i], idAt);
     const state: JobState =
       dependsOn.length === 0
         ? item.runAt > s.now

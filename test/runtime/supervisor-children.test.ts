@@ -1,32 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { delay } from '../../src/runtime/internal/deferred.js';
-import type { RuntimeReport } from '../../src/runtime/report.js';
 import { Supervisor } from '../../src/runtime/supervisor.js';
-import { captureReports, nextEvent, record } from './supervisor-fixtures.js';
+import { nextEvent, record, useFakeTimeSupervisors } from './supervisor-fixtures.js';
 
-let reports: RuntimeReport[];
-let stopCapture: () => void;
-const running: Supervisor[] = [];
-beforeEach(() => {
-  vi.useFakeTimers();
-  ({ reports, stop: stopCapture } = captureReports());
-});
-afterEach(async () => {
-  const stopping = Promise.all(running.splice(0).map((s) => s.stop()));
-  await vi.runAllTimersAsync();
-  await stopping;
-  expect(vi.getTimerCount()).toBe(0);
-  vi.useRealTimers();
-  stopCapture();
-});
-
-async function start(...args: Parameters<typeof Supervisor.start>): Promise<Supervisor> {
-  const sup = await Supervisor.start(...args);
-  running.push(sup);
-  return sup;
-}
-
-const tick = (ms = 0): Promise<void> => vi.advanceTimersByTimeAsync(ms).then(() => undefined);
+const env = useFakeTimeSupervisors();
+const { start, tick } = env;
 
 describe('Supervisor.worker', () => {
   it('treats returning as a normal exit, so a transient worker stays stopped', async () => {
@@ -67,7 +45,7 @@ describe('Supervisor.worker', () => {
     const stopping = sup.stop();
     await tick(10);
     await stopping;
-    expect(reports.map((r) => r.event)).toEqual(['child.crashed', 'child.abandoned']);
+    expect(env.reports.map((r) => r.event)).toEqual(['child.crashed', 'child.abandoned']);
   });
 
   it('aborts the signal on stop and exits with shutdown once run unwinds', async () => {
@@ -148,7 +126,9 @@ describe('Supervisor.periodic', () => {
     const restarted = nextEvent(sup, 'child.restarted');
     await tick(200);
     expect(await restarted).toMatchObject({ id: 'metrics', restarts: 1 });
-    expect(reports.map((r) => [r.event, r.reason?.message])).toEqual([['child.crashed', 'report failed']]);
+    expect(env.reports.map((r) => [r.event, r.reason?.message])).toEqual([
+      ['child.crashed', 'report failed'],
+    ]);
     await tick(100); // the new instance keeps its own interval
     expect(calls).toBe(3);
   });
@@ -176,7 +156,7 @@ describe('Supervisor.periodic', () => {
     expect([finished, sawAbort]).toEqual([1, true]);
     expect(await sup.exited).toEqual({ kind: 'shutdown' });
     expect(vi.getTimerCount()).toBe(0);
-    expect(reports).toEqual([]);
+    expect(env.reports).toEqual([]);
   });
 
   it('stops at once between runs, leaving no timer', async () => {

@@ -4,7 +4,9 @@ import { NORMAL, SHUTDOWN, crashed } from '../../src/runtime/process.js';
 import type { ExitReason, Process } from '../../src/runtime/process.js';
 import { onReport } from '../../src/runtime/report.js';
 import type { RuntimeReport } from '../../src/runtime/report.js';
-import type { ChildOptions, ChildSpec, Supervisor, SupervisorEvents } from '../../src/runtime/supervisor.js';
+import { afterEach, beforeEach, expect, vi } from 'vitest';
+import { Supervisor } from '../../src/runtime/supervisor.js';
+import type { ChildOptions, ChildSpec, SupervisorEvents } from '../../src/runtime/supervisor.js';
 
 /** A Process the test ends by hand; `stop` ends it at once unless it was made to hang. */
 export class FakeProcess implements Process {
@@ -108,4 +110,47 @@ export function captureReports(): { reports: RuntimeReport[]; stop: () => void }
   const reports: RuntimeReport[] = [];
   const stop = onReport((r) => reports.push(r));
   return { reports, stop };
+}
+
+/** What `useFakeTimeSupervisors` gives a test file. */
+export interface FakeTimeSupervisors {
+  /** Starts a supervisor that is stopped (and checked for leftover timers) after the test. */
+  start(...args: Parameters<typeof Supervisor.start>): Promise<Supervisor>;
+  /** Lets queued supervisor steps run and moves the fake clock by `ms`. */
+  tick(ms?: number): Promise<void>;
+  /** The current test's runtime reports. */
+  readonly reports: RuntimeReport[];
+}
+
+/**
+ * Registers hooks for a test file of supervisors on fake timers: reports captured per test, every
+ * supervisor started through `start` stopped afterwards, and no timer left behind.
+ */
+export function useFakeTimeSupervisors(): FakeTimeSupervisors {
+  let reports: RuntimeReport[] = [];
+  let stopCapture: () => void = () => {};
+  const running: Supervisor[] = [];
+  beforeEach(() => {
+    vi.useFakeTimers();
+    ({ reports, stop: stopCapture } = captureReports());
+  });
+  afterEach(async () => {
+    const stopping = Promise.all(running.splice(0).map((s) => s.stop()));
+    await vi.runAllTimersAsync();
+    await stopping;
+    expect(vi.getTimerCount()).toBe(0);
+    vi.useRealTimers();
+    stopCapture();
+  });
+  return {
+    async start(...args) {
+      const sup = await Supervisor.start(...args);
+      running.push(sup);
+      return sup;
+    },
+    tick: (ms = 0) => vi.advanceTimersByTimeAsync(ms).then(() => undefined),
+    get reports() {
+      return reports;
+    },
+  };
 }

@@ -1,34 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { deferred } from '../../src/runtime/internal/deferred.js';
-import type { RuntimeReport } from '../../src/runtime/report.js';
 import { Supervisor, SupervisorIntensityError } from '../../src/runtime/supervisor.js';
 import type { ChildSpec } from '../../src/runtime/supervisor.js';
-import { Children, captureReports, nextEvent, record } from './supervisor-fixtures.js';
+import { Children, nextEvent, record, useFakeTimeSupervisors } from './supervisor-fixtures.js';
 
-let reports: RuntimeReport[];
-let stopCapture: () => void;
-const running: Supervisor[] = [];
-beforeEach(() => {
-  vi.useFakeTimers();
-  ({ reports, stop: stopCapture } = captureReports());
-});
-afterEach(async () => {
-  const stopping = Promise.all(running.splice(0).map((s) => s.stop()));
-  await vi.runAllTimersAsync();
-  await stopping;
-  expect(vi.getTimerCount()).toBe(0);
-  vi.useRealTimers();
-  stopCapture();
-});
-
-async function start(...args: Parameters<typeof Supervisor.start>): Promise<Supervisor> {
-  const sup = await Supervisor.start(...args);
-  running.push(sup);
-  return sup;
-}
-
-/** Lets queued supervisor steps run and moves the fake clock by `ms`. */
-const tick = (ms = 0): Promise<void> => vi.advanceTimersByTimeAsync(ms).then(() => undefined);
+const env = useFakeTimeSupervisors();
+const { start, tick } = env;
 
 describe('restart intensity', () => {
   it('gives up after more than maxRestarts restarts within maxSeconds, stopping all children', async () => {
@@ -57,7 +34,7 @@ describe('restart intensity', () => {
     );
     expect(error).toMatchObject({ supervisor: 'app', childId: 'flaky', maxRestarts: 2, maxSeconds: 5 });
     expect((error?.cause as Error).message).toBe('third strike');
-    expect(reports.map((r) => r.event)).toEqual([
+    expect(env.reports.map((r) => r.event)).toEqual([
       'child.crashed',
       'child.crashed',
       'child.crashed',
@@ -290,7 +267,7 @@ describe('races (stop)', () => {
 });
 
 describe('shutdown budget', () => {
-  it('abandons a child that does not stop within its shutdown budget, and reports it', async () => {
+  it('abandons a child that does not stop within its shutdown budget, and env.reports it', async () => {
     const c = new Children();
     const sup = await Supervisor.start([c.spec('stuck', { hang: true, shutdown: 50 }), c.spec('fine')]);
     let stopped = false;
@@ -300,7 +277,7 @@ describe('shutdown budget', () => {
     await tick(1);
     await stopping;
     expect(c.log.slice(2)).toEqual(['stop fine', 'stop stuck']);
-    expect(reports).toEqual([
+    expect(env.reports).toEqual([
       {
         source: 'supervisor',
         name: sup.name,
@@ -326,13 +303,13 @@ describe('shutdown budget', () => {
     await tick(1);
     expect(stopped).toBe(true);
     await stopping;
-    expect(reports.map((r) => r.meta)).toEqual([
+    expect(env.reports.map((r) => r.meta)).toEqual([
       { id: 'second', shutdownMs: 60 },
       { id: 'first', shutdownMs: 0 },
     ]);
   });
 
-  it('reports a child whose stop throws, and abandons it when it does not end', async () => {
+  it('env.reports a child whose stop throws, and abandons it when it does not end', async () => {
     const never = new Promise<never>(() => {});
     const broken: ChildSpec = {
       id: 'broken',
@@ -347,7 +324,7 @@ describe('shutdown budget', () => {
     const stopping = sup.stop();
     await tick(20);
     await stopping;
-    expect(reports.map((r) => [r.event, r.reason?.message, r.meta])).toEqual([
+    expect(env.reports.map((r) => [r.event, r.reason?.message, r.meta])).toEqual([
       ['child.stop_failed', 'cannot stop', { id: 'broken' }],
       ['child.abandoned', undefined, { id: 'broken', shutdownMs: 20 }],
     ]);
