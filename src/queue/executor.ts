@@ -34,6 +34,8 @@ export interface ExecutorDeps {
   readonly threads: ThreadRunner;
   /** Tells the scheduler a job becomes due at `runAt` (a retry or a snooze). */
   readonly wake: (runAt: number) => void;
+  /** Records successes, a tick's worth per store call. */
+  readonly completer: Completer;
 }
 
 /**
@@ -55,11 +57,12 @@ type RunResult =
   { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly reason: Error };
 
 /**
- * Runs one attempt of `execution` to its recorded end. Never rejects. Written with
- * explicit promise chaining rather than nested async functions: a synchronous handler
- * then costs no extra promises, which is most of a no-op job's price.
+ * Runs one attempt of `execution` to its recorded end, then calls `onEnd` (once, whatever
+ * happened). Written with callbacks and explicit promise chaining rather than nested async
+ * functions: a synchronous handler then costs no promise of its own, and its completion joins
+ * the tick's batch (see Completer), which is most of a no-op job's price.
  */
-export function execute(execution: Execution, deps: ExecutorDeps): Promise<void> {
+export function execute(execution: Execution, deps: ExecutorDeps, onEnd: () => void): void {
   const started = performance.now();
   const { telemetry } = deps;
   if (telemetry.has('job.start')) {
@@ -72,12 +75,13 @@ export function execute(execution: Execution, deps: ExecutorDeps): Promise<void>
     classified = crashed(execution, deps, err);
   }
   if (classified instanceof Promise) {
-    return classified.then(
-      (c) => finish(execution, c, started, deps),
-      (err: unknown) => finish(execution, crashed(execution, deps, err), started, deps),
+    classified.then(
+      (c) => finish(execution, c, started, deps, onEnd),
+      (err: unknown) => finish(execution, crashed(execution, deps, err), started, deps, onEnd),
     );
+    return;
   }
-  return finish(execution, classified, started, deps);
+  finish(execution, classified, started, deps, onEnd);
 }
 
 /** Only a bug in the steps lands here; the job must still end, so it fails like any error. */
@@ -85,29 +89,43 @@ function crashed(execution: Execution, deps: ExecutorDeps, err: unknown): Classi
   return classifyError(execution, deps.kinds.get(execution.job.kind), coerceError(err), deps.store);
 }
 
-/** Records the outcome, then marks the execution over whatever the store said. */
-function finish(execution: Execution, c: Classified, started: number, deps: ExecutorDeps): Promise<void> {
+/** Records the outcome, then marks the execution over whatever the store said, then calls `onEnd`. */
+function finish(
+  execution: Execution,
+  c: Classified,
+  started: number,
+  deps: ExecutorDeps,
+  onEnd: () => void,
+): void {
   execution.phase = 'recording';
+  const durationMs = performance.now() - started;
+  const end = (err?: unknown): void => {
+    // The store refused or failed: the lease runs out and the lifeline rescues the job.
+    if (err !== undefined) recordFailed(execution, c.outcome, err);
+    execution.finish();
+    onEnd();
+  };
+  if (c.outcome === 'success') {
+    deps.completer.add(execution, c.result, c.value, durationMs, end);
+    return;
+  }
   let recorded: Promise<void>;
   try {
-    recorded = record(execution, c, performance.now() - started, deps);
+    recorded = record(execution, c, durationMs, deps);
   } catch (err) {
     recorded = Promise.reject(err as Error);
   }
-  return recorded.then(
-    () => execution.finish(),
-    (err: unknown) => {
-      // The store refused or failed: the lease runs out and the lifeline rescues the job.
-      report({
-        source: 'steward',
-        name: 'executor',
-        event: 'job.record_failed',
-        reason: coerceError(err),
-        meta: { jobId: execution.job.id, outcome: c.outcome },
-      });
-      execution.finish();
-    },
-  );
+  recorded.then(() => end(), end);
+}
+
+function recordFailed(execution: Execution, outcome: string, err: unknown): void {
+  report({
+    source: 'steward',
+    name: 'executor',
+    event: 'job.record_failed',
+    reason: coerceError(err),
+    meta: { jobId: execution.job.id, outcome },
+  });
 }
 
 /** Resolve → validate → run → classify; synchronous when the handler is. */
@@ -234,11 +252,7 @@ function record(execution: Execution, c: Classified, durationMs: number, deps: E
       telemetry.emit('job.stale', { jobId: job.id });
       return Promise.resolve();
     case 'success':
-      return store.completeJob(lease, c.result).then((r) => {
-        if (settled(r, job.id, deps, durationMs)) {
-          telemetry.emit('job.stop', { job: r.job, outcome: 'success', durationMs, result: c.value });
-        }
-      });
+      throw new Error('a success is recorded by the Completer');
     case 'failure':
     case 'exhausted':
     case 'discard': {
@@ -288,6 +302,103 @@ function settled(
     return false;
   }
   return true;
+}
+
+/** One success waiting for its tick's `completeJobs`. */
+interface PendingCompletion {
+  readonly execution: Execution;
+  readonly result: Json | null;
+  readonly value: unknown;
+  readonly durationMs: number;
+  readonly end: (err?: unknown) => void;
+}
+
+/** Most completions in one store call: bounds one transaction (and one JSON batch) in SQL. */
+const MAX_COMPLETIONS = 1000;
+
+/**
+ * Collects the successes of one tick and records them with one `completeJobs` call, flushed on
+ * `process.nextTick` (after the current microtasks, so every job that finished in this turn
+ * joins; not setImmediate, which fake timers would freeze). One store call and one promise per
+ * batch instead of per job: the difference between ~100k and ~200k no-op jobs/s in memory, and
+ * one statement set per tick in SQLite.
+ */
+export class Completer {
+  readonly #store: Store;
+  readonly #telemetry: Telemetry;
+  #pending: PendingCompletion[] = [];
+  #scheduled = false;
+
+  /** A completer writing through `store` and announcing on `telemetry`. */
+  constructor(store: Store, telemetry: Telemetry) {
+    this.#store = store;
+    this.#telemetry = telemetry;
+  }
+
+  /** Queues a success; `end` is called once it is recorded (or with the error if the store failed). */
+  add(
+    execution: Execution,
+    result: Json | null,
+    value: unknown,
+    durationMs: number,
+    end: (err?: unknown) => void,
+  ): void {
+    this.#pending.push({ execution, result, value, durationMs, end });
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      process.nextTick(() => this.#flush());
+    }
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    while (this.#pending.length > 0) {
+      const batch =
+        this.#pending.length <= MAX_COMPLETIONS ? this.#pending : this.#pending.splice(0, MAX_COMPLETIONS);
+      if (batch === this.#pending) this.#pending = [];
+      this.#send(batch);
+    }
+  }
+
+  #send(batch: readonly PendingCompletion[]): void {
+    const completions = batch.map((p) => ({ lease: p.execution.lease, result: p.result }));
+    let answer: Promise<TransitionResult[]>;
+    try {
+      answer = this.#store.completeJobs(completions);
+    } catch (err) {
+      answer = Promise.reject(err as Error);
+    }
+    answer.then(
+      (results) => {
+        for (let i = 0; i < batch.length; i++) this.#settle(batch[i] as PendingCompletion, results[i]);
+      },
+      (err: unknown) => {
+        for (const p of batch) p.end(err ?? new Error('completeJobs failed'));
+      },
+    );
+  }
+
+  #settle(p: PendingCompletion, r: TransitionResult | undefined): void {
+    try {
+      if (r === undefined) throw new Error(`store answered no result for job ${p.execution.job.id}`);
+      const telemetry = this.#telemetry;
+      const { job } = p.execution;
+      if (!r.ok) telemetry.emit('job.stale', { jobId: job.id });
+      else if (r.job.state === 'cancelled')
+        telemetry.emit('job.cancel', { job: r.job, durationMs: p.durationMs });
+      else
+        telemetry.emit('job.stop', {
+          job: r.job,
+          outcome: 'success',
+          durationMs: p.durationMs,
+          result: p.value,
+        });
+    } catch (err) {
+      p.end(err);
+      return;
+    }
+    p.end();
+  }
 }
 
 /** The stored form of one failed attempt. */

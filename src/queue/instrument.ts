@@ -93,6 +93,7 @@ const STORE_METHODS = Object.keys({
   insertJobs: true,
   fetchJobs: true,
   completeJob: true,
+  completeJobs: true,
   errorJob: true,
   snoozeJob: true,
   cancelExecuting: true,

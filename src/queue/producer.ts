@@ -165,17 +165,18 @@ export class Producer implements Process {
     return new Promise<void>((resolve, reject) => {
       let left = executions.length;
       if (left === 0) resolve();
-      // execute() never rejects, so one callback covers every ending; a throw in #ended (a bug)
-      // fails the batch, which its TaskSupervisor reports.
-      const ended = (execution: Execution): void => {
-        try {
-          this.#ended(execution);
-        } catch (err) {
-          reject(err as Error);
-        }
-        if (--left === 0) resolve();
-      };
-      for (const execution of executions) void execute(execution, this.#deps).then(() => ended(execution));
+      // execute() calls back once per job whatever happened, so one callback covers every
+      // ending; a throw in #ended (a bug) fails the batch, which its TaskSupervisor reports.
+      for (const execution of executions) {
+        execute(execution, this.#deps, () => {
+          try {
+            this.#ended(execution);
+          } catch (err) {
+            reject(err as Error);
+          }
+          if (--left === 0) resolve();
+        });
+      }
     });
   }
 

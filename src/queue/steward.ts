@@ -27,6 +27,7 @@ import { assertTimeout } from '../runtime/validate.js';
 import { openStore } from '../store/open.js';
 import type { JobFilter, JobRecord, Store, StoreEvent } from '../store/types.js';
 import { JobCancelledError } from './errors.js';
+import { Completer } from './executor.js';
 import type { ExecutorDeps } from './executor.js';
 import { heartbeatSpec } from './heartbeat.js';
 import { Telemetry, instrumentStore } from './instrument.js';
@@ -337,6 +338,7 @@ class StewardSystem implements Steward {
     const executor: ExecutorDeps = {
       store: this.store,
       telemetry: this.#telemetry,
+      completer: new Completer(this.store, this.#telemetry),
       kinds: s.kinds,
       threads: {
         // Resolved at call time: the pools are a child of the tree, started after this is built.

@@ -11,6 +11,7 @@ export type { OpenStoreOptions } from './open.js';
 export { FINAL_STATES, JOB_STATES } from './types.js';
 export type {
   CancelOutcome,
+  Completion,
   FetchRequest,
   HeartbeatResult,
   InsertResult,

@@ -289,6 +289,32 @@ export function checkLease(lease: LeaseRef, name = 'lease'): void {
   }
 }
 
+/**
+ * Checks a `completeJobs` batch and returns each completion's lease with its result frozen (for
+ * memory) and as JSON text (for SQL), so a bad item rejects the call before anything changes.
+ */
+export function checkCompletions(
+  completions: unknown,
+): { readonly lease: LeaseRef; readonly result: Json | null }[] {
+  if (!Array.isArray(completions)) {
+    throw invalidArgument('completions', 'an array of { lease, result }', completions);
+  }
+  const out = new Array<{ readonly lease: LeaseRef; readonly result: Json | null }>(completions.length);
+  for (let i = 0; i < completions.length; i++) {
+    const c = completions[i] as { lease?: unknown; result?: unknown } | null;
+    if (typeof c !== 'object' || c === null) {
+      throw invalidArgument(`completions[${i}]`, 'a { lease, result } object', c);
+    }
+    checkLease(c.lease as LeaseRef, `completions[${i}].lease`);
+    const r = c.result;
+    out[i] = {
+      lease: c.lease as LeaseRef,
+      result: r === undefined || r === null ? null : freezeJson(`completions[${i}].result`, r),
+    };
+  }
+  return out;
+}
+
 /** Checks a job error and returns a frozen copy. */
 export function checkJobError(name: string, e: JobError): JobError {
   if (typeof e !== 'object' || e === null) throw invalidArgument(name, 'a job error object', e);

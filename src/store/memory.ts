@@ -33,12 +33,14 @@ import {
   checkIds,
   checkInsert,
   checkJobError,
+  checkCompletions,
   checkLease,
   freezeJson,
 } from './memory-validate.js';
 import { RateLog } from './memory-rate.js';
 import type {
   CancelOutcome,
+  Completion,
   FetchRequest,
   HeartbeatResult,
   InsertResult,
@@ -184,12 +186,31 @@ class MemoryStore implements Store {
   static #complete(s: MemoryStore, lease: LeaseRef, result: Json | null): TransitionResult {
     checkLease(lease);
     const value = result === undefined || result === null ? null : freezeJson('result', result);
+    return MemoryStore.#completeChecked(s, lease, value);
+  }
+
+  static #completeChecked(s: MemoryStore, lease: LeaseRef, value: Json | null): TransitionResult {
     const t = s.#t;
     const seq = t.heldBy(lease);
     if (seq <= 0) return seq === 0 ? NOT_FOUND : STALE;
     const prev = t.held as JobRecord;
     const job = prev.cancelRequested ? t.end(seq, prev, 'cancelled') : t.end(seq, prev, 'completed', value);
     return Object.freeze({ ok: true, job });
+  }
+
+  /** Many completions in one step; see Store.completeJobs. */
+  completeJobs(completions: readonly Completion[]): Promise<TransitionResult[]> {
+    return this.#step(MemoryStore.#completeMany, completions);
+  }
+
+  static #completeMany(s: MemoryStore, completions: readonly Completion[]): TransitionResult[] {
+    const items = checkCompletions(completions);
+    const out = new Array<TransitionResult>(items.length);
+    for (let i = 0; i < items.length; i++) {
+      const { lease, result } = items[i] as Completion;
+      out[i] = MemoryStore.#completeChecked(s, lease, result);
+    }
+    return out;
   }
 
   /** executing → retryable at `retryAt`, or discarded (retryAt null or attempts used up); see Store.errorJob. */

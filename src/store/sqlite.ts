@@ -27,6 +27,7 @@ import { report } from '../runtime/report.js';
 import { assertFunction, invalidArgument } from '../runtime/validate.js';
 import {
   assertIntegerMs,
+  checkCompletions,
   checkFetch,
   checkIds,
   checkInsert,
@@ -62,6 +63,7 @@ import { checkFilter, checkOptions } from './sqlite-validate.js';
 import type { SqliteStoreOptions } from './sqlite-validate.js';
 import type {
   CancelOutcome,
+  Completion,
   FetchRequest,
   HeartbeatResult,
   InsertResult,
@@ -176,6 +178,18 @@ class SqliteStore implements Store {
       const text =
         result === undefined || result === null ? null : JSON.stringify(freezeJson('result', result));
       return this.#write((sql, s) => sql.complete(s, lease, text));
+    });
+  }
+
+  /** Many completions in one call and one statement set; see Store.completeJobs. */
+  completeJobs(completions: readonly Completion[]): Promise<TransitionResult[]> {
+    return this.#call(() => {
+      const items = checkCompletions(completions).map(({ lease, result }) => ({
+        lease,
+        result: result === null ? null : JSON.stringify(result),
+      }));
+      if (items.length === 0) return Promise.resolve([]);
+      return this.#write((sql, s) => sql.completeMany(s, items));
     });
   }
 

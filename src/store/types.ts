@@ -157,6 +157,12 @@ export interface LeaseRef {
   readonly token: number;
 }
 
+/** One job of a `completeJobs` batch: the lease that holds it and its result. */
+export interface Completion {
+  readonly lease: LeaseRef;
+  readonly result: Json | null;
+}
+
 /**
  * The outcome of a transition a worker asks for with a lease. `stale` means the lease
  * was no longer this worker's (it expired and the job was rescued, or it was fetched
@@ -253,6 +259,14 @@ export interface Store {
 
   /** executing → completed with its result (or → cancelled if a cancel was requested); wakes dependants. */
   completeJob(lease: LeaseRef, result: Json | null): Promise<TransitionResult>;
+
+  /**
+   * Many `completeJob`s in one call, results in input order: the engine completes the jobs that
+   * finished in one tick together (one promise and, in SQL, one statement set instead of one each).
+   * Each completion is its own transition (a stale one changes only itself); a malformed
+   * completion rejects the whole call, changing nothing.
+   */
+  completeJobs(completions: readonly Completion[]): Promise<TransitionResult[]>;
 
   /**
    * executing → retryable at `retryAt` (null: no retry → discarded, the dead-letter queue),

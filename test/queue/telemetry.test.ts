@@ -53,7 +53,7 @@ describe('telemetry', () => {
     await steward.enqueue('ok', null);
     await steward.drain();
     expect([...calls]).toEqual(
-      expect.arrayContaining(['insertJobs', 'fetchJobs', 'completeJob', 'countJobs']),
+      expect.arrayContaining(['insertJobs', 'fetchJobs', 'completeJobs', 'countJobs']),
     );
   });
 

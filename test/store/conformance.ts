@@ -14,6 +14,7 @@
  * });
  */
 import { describe } from 'vitest';
+import { describeBatch } from './conformance-batch.js';
 import { describeFetch } from './conformance-fetch.js';
 import { describeGraph } from './conformance-graph.js';
 import type { StoreFactory } from './conformance-helpers.js';
@@ -32,6 +33,7 @@ export function describeStore(name: string, make: StoreFactory): void {
     describeInsert(ctx);
     describeFetch(ctx);
     describeLease(ctx);
+    describeBatch(ctx);
     describeGraph(ctx);
     describeMaintenance(ctx);
     describeReads(ctx);
