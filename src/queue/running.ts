@@ -6,7 +6,7 @@
  */
 import { deferred } from '../runtime/internal/deferred.js';
 import type { Deferred } from '../runtime/internal/deferred.js';
-import type { JobRecord, LeaseRef } from '../store/types.js';
+import type { Completion, JobRecord, Json, LeaseRef } from '../store/types.js';
 
 /** Where an execution is: the handler runs, its outcome is being written, or it is over. */
 export type ExecutionPhase = 'running' | 'recording' | 'done';
@@ -16,12 +16,23 @@ export type ExecutionPhase = 'running' | 'recording' | 'done';
  * asks for the signal: most handlers never read it, and a controller with its signal
  * costs more than the rest of a no-op job's bookkeeping.
  */
-export class Execution {
+export class Execution implements Completion {
   /** The job as fetched (state executing, with its lease). */
   readonly job: JobRecord;
   /** Proof of holding the job, sent with every transition. */
   readonly lease: LeaseRef;
   phase: ExecutionPhase = 'running';
+  /**
+   * A success's stored result, set when the handler returned: the execution itself is then the
+   * Completion handed to `completeJobs`, so a completed job costs no extra object.
+   */
+  result: Json | null = null;
+  /** The handler's own return value (the `job.stop` event carries it). */
+  value: unknown = undefined;
+  /** How long the attempt ran, ms (set when it ended). */
+  durationMs = 0;
+  /** Called once the outcome is recorded (the producer frees the slot). */
+  onEnd: () => void = noop;
   /** Called (once) when the attempt is aborted while its handler runs: the executor's race. */
   onAbort: ((reason: Error) => void) | null = null;
   #controller: AbortController | undefined;
@@ -127,3 +138,5 @@ export class Running {
     return this.#idle.promise;
   }
 }
+
+function noop(): void {}

@@ -290,16 +290,14 @@ export function checkLease(lease: LeaseRef, name = 'lease'): void {
 }
 
 /**
- * Checks a `completeJobs` batch and returns each completion's lease with its result frozen (for
- * memory) and as JSON text (for SQL), so a bad item rejects the call before anything changes.
+ * Checks a `completeJobs` batch, so a bad item rejects the call before anything changes, and
+ * returns each completion's result frozen (leases are read from the input: no copy per job).
  */
-export function checkCompletions(
-  completions: unknown,
-): { readonly lease: LeaseRef; readonly result: Json | null }[] {
+export function checkCompletions(completions: unknown): (Json | null)[] {
   if (!Array.isArray(completions)) {
     throw invalidArgument('completions', 'an array of { lease, result }', completions);
   }
-  const out = new Array<{ readonly lease: LeaseRef; readonly result: Json | null }>(completions.length);
+  const out = new Array<Json | null>(completions.length);
   for (let i = 0; i < completions.length; i++) {
     const c = completions[i] as { lease?: unknown; result?: unknown } | null;
     if (typeof c !== 'object' || c === null) {
@@ -307,10 +305,7 @@ export function checkCompletions(
     }
     checkLease(c.lease as LeaseRef, `completions[${i}].lease`);
     const r = c.result;
-    out[i] = {
-      lease: c.lease as LeaseRef,
-      result: r === undefined || r === null ? null : freezeJson(`completions[${i}].result`, r),
-    };
+    out[i] = r === undefined || r === null ? null : freezeJson(`completions[${i}].result`, r);
   }
   return out;
 }

@@ -204,11 +204,14 @@ class MemoryStore implements Store {
   }
 
   static #completeMany(s: MemoryStore, completions: readonly Completion[]): TransitionResult[] {
-    const items = checkCompletions(completions);
-    const out = new Array<TransitionResult>(items.length);
-    for (let i = 0; i < items.length; i++) {
-      const { lease, result } = items[i] as Completion;
-      out[i] = MemoryStore.#completeChecked(s, lease, result);
+    const results = checkCompletions(completions);
+    const out = new Array<TransitionResult>(results.length);
+    for (let i = 0; i < results.length; i++) {
+      out[i] = MemoryStore.#completeChecked(
+        s,
+        (completions[i] as Completion).lease,
+        results[i] as Json | null,
+      );
     }
     return out;
   }

@@ -184,8 +184,8 @@ class SqliteStore implements Store {
   /** Many completions in one call and one statement set; see Store.completeJobs. */
   completeJobs(completions: readonly Completion[]): Promise<TransitionResult[]> {
     return this.#call(() => {
-      const items = checkCompletions(completions).map(({ lease, result }) => ({
-        lease,
+      const items = checkCompletions(completions).map((result, i) => ({
+        lease: (completions[i] as Completion).lease,
         result: result === null ? null : JSON.stringify(result),
       }));
       if (items.length === 0) return Promise.resolve([]);
