@@ -10,6 +10,7 @@ const suites: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   queue: () => import('./queue.bench.js'),
   store: () => import('./store.bench.js'),
   sqlite: () => import('./sqlite.bench.js'),
+  'sqlite-jobs': () => import('./sqlite-jobs.bench.js'),
 };
 
 const wanted = process.argv.slice(2);

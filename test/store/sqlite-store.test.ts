@@ -5,7 +5,7 @@
  * finished.
  */
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -98,6 +98,20 @@ describe('sqlite store: what it is and how it is configured', () => {
     await mem.close();
     expect(() => openStore('sqlite:')).toThrow(/`sqlite:<path>` with a file path[\s\S]*"sqlite:"/);
     expect(() => openStore('sqlite://host/x.db')).toThrow(/"sqlite:\/\/host\/x.db"/);
+  });
+
+  it('takes `synchronous` and `busyTimeoutMs` after a `?` in the URL, and refuses anything else there', async () => {
+    const path = fresh();
+    const store = openStore(`sqlite:${path}?synchronous=normal&busyTimeoutMs=250`);
+    expect(await store.insertJobs([job()])).toHaveLength(1);
+    await store.close();
+    expect(existsSync(path)).toBe(true);
+    expect(existsSync(`${path}?synchronous=normal&busyTimeoutMs=250`)).toBe(false);
+    expect(() => openStore(`sqlite:${path}?synchronous=off`)).toThrow(/synchronous=.*full, normal or extra/);
+    expect(() => openStore(`sqlite:${path}?busyTimeoutMs=soon`)).toThrow(/busyTimeoutMs=.*milliseconds/);
+    expect(() => openStore(`sqlite:${path}?cache=big`)).toThrow(
+      /only the settings `synchronous` and `busyTimeoutMs`/,
+    );
   });
 
   it('runs in WAL mode with a busy timeout, synchronous FULL by default and NORMAL when asked', () => {
