@@ -6,7 +6,7 @@
  * attempt always ends in exactly one recorded (or knowingly dropped) outcome.
  */
 import { ShutdownError, coerceError } from '../runtime/errors.js';
-import { after } from '../runtime/internal/timers.js';
+import { after, nextTurn } from '../runtime/internal/timers.js';
 import { report } from '../runtime/report.js';
 import type { JobError, JobRecord, Json, Store, TransitionResult } from '../store/types.js';
 import { DEFAULT_BACKOFF, backoffDelay } from './backoff.js';
@@ -312,9 +312,8 @@ function settled(
 const MAX_COMPLETIONS = 1000;
 
 /**
- * Collects the successes of one tick and records them with one `completeJobs` call, flushed on
- * `process.nextTick` (after the current microtasks, so every job that finished in this turn
- * joins; not setImmediate, which fake timers would freeze). One store call and one promise per
+ * Collects the successes of one event-loop turn and records them with one `completeJobs` call,
+ * flushed by `nextTurn` (so jobs ending on separate timer callbacks of one turn share it). One store call and one promise per
  * batch instead of per job, and the executions themselves are the completions (no object per
  * job): in memory that is most of what a no-op job costs; in SQLite, one statement set per tick.
  */
@@ -335,7 +334,7 @@ export class Completer {
     this.#pending.push(execution);
     if (!this.#scheduled) {
       this.#scheduled = true;
-      process.nextTick(() => this.#flush());
+      nextTurn(() => this.#flush());
     }
   }
 

@@ -7,15 +7,17 @@
  * durable store fast under concurrency; each call still changes all or nothing, and its promise
  * settles only after the commit, so nothing is reported done before it is on disk.
  *
- * The flush is scheduled with `process.nextTick`, which runs once the current microtask queue is
- * drained: callers resumed by the previous commit all get to queue their next call first. (Not
- * setImmediate: vitest's fake timers fake that, and a store must keep working under them.)
+ * The flush runs on the next turn of the event loop (`nextTurn`: node:timers' setImmediate, which
+ * fake timers leave alone). Not `process.nextTick`: Node drains nextTicks after every timer
+ * callback, so jobs ending on timers got a commit (an fsync under FULL) each, and a loop of awaited
+ * calls never let timers or I/O run. A turn gathers every call made meanwhile into one commit.
  *
  * Reads issued while nothing is queued run at once, outside any transaction (WAL readers never
  * block or wait for writers); a read issued behind queued writes joins the group so it sees them,
  * as program order says it should.
  */
 import { StoppedError } from '../runtime/errors.js';
+import { nextTurn } from '../runtime/internal/timers.js';
 import type { Db } from './sqlite-db.js';
 
 /** The work of one call: runs synchronously inside the group's transaction. */
@@ -147,7 +149,7 @@ export class GroupCommit<S> {
       });
       if (!this.#scheduled) {
         this.#scheduled = true;
-        process.nextTick(() => this.flush());
+        nextTurn(() => this.flush());
       }
     });
   }

@@ -481,7 +481,7 @@ describe('sqlite store: listings by state', () => {
 });
 
 describe('sqlite store under fake timers', () => {
-  it('keeps working: group commit runs on process.nextTick, which vitest does not fake', async () => {
+  it('keeps working: group commit waits for the turn through node:timers, which vitest does not fake', async () => {
     vi.useFakeTimers();
     try {
       const store = createSqliteStore({ path: fresh() });
