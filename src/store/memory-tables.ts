@@ -103,7 +103,7 @@ export class JobTables {
 
   /** The job with `seq`, or undefined. */
   bySeq(seq: number): JobRecord | undefined {
-    return this.jobs.lookup(seq)[0]?.[1];
+    return this.jobs.get(seq)?.[1];
   }
 
   /** The job with `id`, or undefined (also for ids this store could not have made). */

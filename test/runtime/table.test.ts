@@ -169,6 +169,20 @@ describe('read and delete verbs', () => {
     expect(t.lookup('a')).toEqual([['a', 1]]);
   });
 
+  it('get returns the one row with a key, or undefined, in set and ordered_set tables; a bag refuses it', () => {
+    for (const type of ['set', 'ordered_set'] as const) {
+      const t = fresh<[string | [number, number], number]>(type);
+      t.insert(['a', 1]);
+      t.insert([[1, 2], 3]);
+      expect(t.get('a')).toEqual(['a', 1]);
+      expect(t.get([1, 2])).toEqual([[1, 2], 3]);
+      expect(t.get('zz')).toBeUndefined();
+    }
+    const bag = fresh<[string, number]>('bag');
+    expect(() => bag.get('a')).toThrow(/`get`.*set or ordered_set.*bag/);
+    expect(() => fresh().get(undefined as never)).toThrow(TableBadArgError);
+  });
+
   it('lookupElement returns the element and names a missing key or bad position', () => {
     const t = fresh<[string, number, boolean]>();
     t.insert(['a', 1, true]);

@@ -207,6 +207,18 @@ export class Table<R extends Row = Row> {
     return row[pos] as R[P];
   }
 
+  /**
+   * The row with `key`, or undefined (set and ordered_set): `lookup` without the array, for hot
+   * paths that read one row (ETS has no such verb; `lookup(key)[0]` allocates a list each call).
+   */
+  get(key: Key): R | undefined {
+    const c = this.#core;
+    if (c.owner !== this && !c.publicRead) this.#refuse('get');
+    this.#singleRowOnly('get');
+    assertKey(key);
+    return c.store.one(key);
+  }
+
   /** Whether any row has `key`. */
   member(key: Key): boolean {
     const c = this.#core;
