@@ -8,7 +8,7 @@
 import { ShutdownError, coerceError } from '../runtime/errors.js';
 import { after, nextTurn } from '../runtime/internal/timers.js';
 import { report } from '../runtime/report.js';
-import type { JobError, JobRecord, Json, Store, TransitionResult } from '../store/types.js';
+import type { CompletionResult, JobError, JobRecord, Json, Store, TransitionResult } from '../store/types.js';
 import { DEFAULT_BACKOFF, backoffDelay } from './backoff.js';
 import { validatePayload } from './define.js';
 import type { KindSpec } from './define.js';
@@ -94,6 +94,7 @@ function crashed(execution: Execution, deps: ExecutorDeps, err: unknown): Classi
 function finish(execution: Execution, c: Classified, started: number, deps: ExecutorDeps): void {
   execution.phase = 'recording';
   execution.durationMs = performance.now() - started;
+  execution.onFree();
   if (c.outcome === 'success') {
     execution.result = c.result;
     execution.value = c.value;
@@ -349,7 +350,7 @@ export class Completer {
   }
 
   #send(batch: readonly Execution[]): void {
-    let answer: Promise<TransitionResult[]>;
+    let answer: Promise<CompletionResult[]>;
     try {
       answer = this.#store.completeJobs(batch);
     } catch (err) {
@@ -365,16 +366,27 @@ export class Completer {
     );
   }
 
-  #settle(execution: Execution, r: TransitionResult | undefined): void {
+  #settle(execution: Execution, r: CompletionResult | undefined): void {
     try {
       const { job } = execution;
       if (r === undefined) throw new Error(`the store answered nothing for job ${job.id}`);
       const telemetry = this.#telemetry;
       const durationMs = execution.durationMs;
-      if (!r.ok) telemetry.emit('job.stale', { jobId: job.id });
-      else if (r.job.state === 'cancelled') telemetry.emit('job.cancel', { job: r.job, durationMs });
-      else
-        telemetry.emit('job.stop', { job: r.job, outcome: 'success', durationMs, result: execution.value });
+      if (!r.ok) {
+        telemetry.emit('job.stale', { jobId: job.id });
+      } else if (telemetry.has(r.state === 'cancelled' ? 'job.cancel' : 'job.stop')) {
+        // The store answers what changed; the rest of the record is the job as fetched.
+        const done: JobRecord = Object.freeze({
+          ...job,
+          state: r.state,
+          finishedAt: r.finishedAt,
+          result: r.state === 'completed' ? execution.result : job.result,
+          lease: null,
+        });
+        if (r.state === 'cancelled') telemetry.emit('job.cancel', { job: done, durationMs });
+        else
+          telemetry.emit('job.stop', { job: done, outcome: 'success', durationMs, result: execution.value });
+      }
     } catch (err) {
       ended(execution, 'success', err);
       return;

@@ -39,8 +39,14 @@ export class Producer implements Process {
   readonly #deps: ProducerDeps;
   readonly #tasks: TaskSupervisor;
   readonly #batchName: string;
-  /** Jobs of this queue executing on this node (they are in `deps.running`, which holds every queue's). */
+  /**
+   * Handlers of this queue running on this node: the slots `concurrency` bounds. A slot frees when
+   * its handler is over, before the outcome is written, so the next fetch can share a transaction
+   * (one commit) with the completions that freed it.
+   */
   #mine = 0;
+  /** Executions not yet over (handler running or outcome being written); stop waits for these. */
+  #open = 0;
   readonly #exit = deferred<ExitReason>();
   #paused: boolean;
   #fetching = false;
@@ -106,38 +112,43 @@ export class Producer implements Process {
       });
   }
 
+  /**
+   * One fetch of as many jobs as there are free slots. A full batch asks for another fetch on the
+   * next turn rather than looping here: the event loop turns between batches (timers and I/O
+   * run), and in SQLite the completions that freed the slots and the next fetch meet in one commit.
+   */
   async #dispatch(): Promise<void> {
     const { store, node, leaseMs } = this.#deps;
+    let again = false;
     try {
-      do {
-        this.#again = false;
-        const demand = this.#spec.concurrency - this.#mine;
-        if (demand <= 0 || this.#stopping || this.#paused) break;
-        let jobs: JobRecord[];
-        try {
-          jobs = await store.fetchJobs({
-            queue: this.queue,
-            demand,
-            owner: node,
-            leaseMs,
-            ...(this.#spec.rateLimit ? { rateLimit: this.#spec.rateLimit } : {}),
-          });
-        } catch (err) {
-          // A failing store is not this producer's crash: report it and try again on the next tick.
-          report({
-            source: 'steward',
-            name: this.name,
-            event: 'producer.fetch_failed',
-            reason: coerceError(err),
-          });
-          break;
-        }
-        if (jobs.length > 0) this.#start(jobs);
-        if (jobs.length === demand) this.#again = true;
-      } while (this.#again);
+      this.#again = false;
+      const demand = this.#spec.concurrency - this.#mine;
+      if (demand <= 0 || this.#stopping || this.#paused) return;
+      let jobs: JobRecord[];
+      try {
+        jobs = await store.fetchJobs({
+          queue: this.queue,
+          demand,
+          owner: node,
+          leaseMs,
+          ...(this.#spec.rateLimit ? { rateLimit: this.#spec.rateLimit } : {}),
+        });
+      } catch (err) {
+        // A failing store is not this producer's crash: report it and try again on the next tick.
+        report({
+          source: 'steward',
+          name: this.name,
+          event: 'producer.fetch_failed',
+          reason: coerceError(err),
+        });
+        return;
+      }
+      if (jobs.length > 0) this.#start(jobs);
+      again = jobs.length === demand;
     } finally {
       this.#fetching = false;
-      this.#armTick();
+      if (again || this.#again) this.scheduleDispatch();
+      else this.#armTick();
     }
   }
 
@@ -157,6 +168,8 @@ export class Producer implements Process {
       executions.push(execution);
     }
     this.#mine += executions.length;
+    this.#open += executions.length;
+    for (const execution of executions) execution.onFree = this.#free;
     this.#tasks.startChild(() => this.#runBatch(executions), { name: this.#batchName });
   }
 
@@ -180,11 +193,16 @@ export class Producer implements Process {
     });
   }
 
-  #ended(execution: Execution): void {
+  /** A handler is over: its slot is free for the next fetch. */
+  readonly #free = (): void => {
     this.#mine--;
-    this.#deps.running.delete(execution);
-    if (this.#mine === 0) this.#idle?.();
     this.scheduleDispatch();
+  };
+
+  #ended(execution: Execution): void {
+    this.#open--;
+    this.#deps.running.delete(execution);
+    if (this.#open === 0) this.#idle?.();
   }
 
   /**
@@ -214,13 +232,13 @@ export class Producer implements Process {
   async #drain(graceMs: number): Promise<void> {
     this.#cancelTick();
     await this.#dispatching;
-    if (this.#mine > 0) {
+    if (this.#open > 0) {
       const idle = new Promise<void>((resolve) => (this.#idle = resolve));
       let cancelGrace = noop;
       const graceOver = new Promise<void>((resolve) => (cancelGrace = after(graceMs, resolve)));
       await Promise.race([idle, graceOver]);
       cancelGrace();
-      if (this.#mine > 0) {
+      if (this.#open > 0) {
         const shutdown = new ShutdownError(`queue "${this.queue}" stopped before the job finished`);
         for (const execution of this.#deps.running.all()) {
           if (execution.job.queue === this.queue) execution.abort(shutdown);

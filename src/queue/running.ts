@@ -31,7 +31,9 @@ export class Execution implements Completion {
   value: unknown = undefined;
   /** How long the attempt ran, ms (set when it ended). */
   durationMs = 0;
-  /** Called once the outcome is recorded (the producer frees the slot). */
+  /** Called once the handler is over, before its outcome is recorded (the producer frees its slot). */
+  onFree: () => void = noop;
+  /** Called once the outcome is recorded (or dropped). */
   onEnd: () => void = noop;
   /** Called (once) when the attempt is aborted while its handler runs: the executor's race. */
   onAbort: ((reason: Error) => void) | null = null;

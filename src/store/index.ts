@@ -12,6 +12,7 @@ export { FINAL_STATES, JOB_STATES } from './types.js';
 export type {
   CancelOutcome,
   Completion,
+  CompletionResult,
   FetchRequest,
   HeartbeatResult,
   InsertResult,

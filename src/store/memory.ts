@@ -41,6 +41,7 @@ import { RateLog } from './memory-rate.js';
 import type {
   CancelOutcome,
   Completion,
+  CompletionResult,
   FetchRequest,
   HeartbeatResult,
   InsertResult,
@@ -190,28 +191,34 @@ class MemoryStore implements Store {
   }
 
   static #completeChecked(s: MemoryStore, lease: LeaseRef, value: Json | null): TransitionResult {
+    const job = MemoryStore.#endHeld(s, lease, value);
+    return 'ok' in job ? job : Object.freeze({ ok: true, job });
+  }
+
+  /** The completed (or, when asked, cancelled) record of the job `lease` holds, or why not. */
+  static #endHeld(s: MemoryStore, lease: LeaseRef, value: Json | null): JobRecord | Failure {
     const t = s.#t;
     const seq = t.heldBy(lease);
     if (seq <= 0) return seq === 0 ? NOT_FOUND : STALE;
     const prev = t.held as JobRecord;
-    const job = prev.cancelRequested ? t.end(seq, prev, 'cancelled') : t.end(seq, prev, 'completed', value);
-    return Object.freeze({ ok: true, job });
+    return prev.cancelRequested ? t.end(seq, prev, 'cancelled') : t.end(seq, prev, 'completed', value);
   }
 
   /** Many completions in one step; see Store.completeJobs. */
-  completeJobs(completions: readonly Completion[]): Promise<TransitionResult[]> {
+  completeJobs(completions: readonly Completion[]): Promise<CompletionResult[]> {
     return this.#step(MemoryStore.#completeMany, completions);
   }
 
-  static #completeMany(s: MemoryStore, completions: readonly Completion[]): TransitionResult[] {
+  static #completeMany(s: MemoryStore, completions: readonly Completion[]): CompletionResult[] {
     const results = checkCompletions(completions);
-    const out = new Array<TransitionResult>(results.length);
+    const out = new Array<CompletionResult>(results.length);
     for (let i = 0; i < results.length; i++) {
-      out[i] = MemoryStore.#completeChecked(
-        s,
-        (completions[i] as Completion).lease,
-        results[i] as Json | null,
-      );
+      const lease = (completions[i] as Completion).lease;
+      const job = MemoryStore.#endHeld(s, lease, results[i] as Json | null);
+      out[i] =
+        'ok' in job
+          ? job
+          : { ok: true, state: job.state as 'completed' | 'cancelled', finishedAt: job.finishedAt as number };
     }
     return out;
   }

@@ -11,7 +11,9 @@
  * first one applied; no migration ever runs twice.
  */
 import type BetterSqlite3 from 'better-sqlite3';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import type { Migration } from './sqlite-migrations.js';
 
 /** A better-sqlite3 connection. */
@@ -193,12 +195,7 @@ function openError(path: string, err: unknown): SqliteOpenError {
     case 'SQLITE_CORRUPT':
       return new SqliteOpenError(path, `the database is corrupt (${message}); restore it from a backup`, err);
     case 'SQLITE_CANTOPEN':
-      return new SqliteOpenError(
-        path,
-        `${message}; check that the file and its directory exist and are writable (WAL mode creates ` +
-          `${JSON.stringify(`${path}-wal`)} and ${JSON.stringify(`${path}-shm`)} next to it)`,
-        err,
-      );
+      return new SqliteOpenError(path, cantOpenHint(path, message), err);
     case 'SQLITE_READONLY':
     case 'SQLITE_READONLY_DIRECTORY':
     case 'SQLITE_PERM':
@@ -215,6 +212,30 @@ function openError(path: string, err: unknown): SqliteOpenError {
     return new SqliteOpenError(path, `its directory does not exist; create it first`, err);
   }
   return new SqliteOpenError(path, message, err);
+}
+
+/**
+ * Why SQLite could not open the file, when the directory says: SQLite's own message
+ * ("unable to open database file") does not tell a missing directory from a read-only one.
+ */
+function cantOpenHint(path: string, message: string): string {
+  const wal = `${JSON.stringify(`${path}-wal`)} and ${JSON.stringify(`${path}-shm`)}`;
+  const dir = dirname(path);
+  if (!existsSync(dir)) return `its directory does not exist; create it first`;
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    // EACCES (permissions), EPERM (an immutable directory), EROFS (a read-only mount).
+    const code = (err as NodeJS.ErrnoException).code ?? 'not writable';
+    return (
+      `${message}: its directory ${JSON.stringify(dir)} is not writable (${code}), and SQLite must create ` +
+      `files there (the database, and ${wal} in WAL mode); make the directory writable or put the store elsewhere`
+    );
+  }
+  return (
+    `${message}; check that the file and its directory exist and are writable (WAL mode creates ` +
+    `${wal} next to it)`
+  );
 }
 
 function messageOf(err: unknown): string {

@@ -9,9 +9,9 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './sqlite-db.js';
-import { idOf, toRecord } from './sqlite-rows.js';
+import { idOf, rowOf, toRecord } from './sqlite-rows.js';
 import type { JobRow, Step } from './sqlite-rows.js';
-import type { JobError, JobRecord, JobState, LeaseRef, TransitionResult } from './types.js';
+import type { CompletionResult, JobError, JobRecord, JobState, LeaseRef, TransitionResult } from './types.js';
 
 /** Columns a transition may change. */
 type Column =
@@ -66,6 +66,14 @@ export class JobSql {
     return stmt;
   }
 
+  /** The prepared statement for `sql`, returning rows as arrays (see `rowOf`). */
+  raw(sql: string): Statement {
+    const key = `raw:${sql}`;
+    let stmt = this.#cache.get(key);
+    if (stmt === undefined) this.#cache.set(key, (stmt = this.db.prepare(sql).raw()));
+    return stmt;
+  }
+
   /** The prepared statement for `sql`, returning each row's first column only. */
   one(sql: string): Statement {
     const key = `pluck:${sql}`;
@@ -96,14 +104,15 @@ export class JobSql {
 
   /** The row of job `id`, or undefined. */
   row(id: number): JobRow | undefined {
-    return this.q('SELECT * FROM steward_jobs WHERE id = ?').get(id) as JobRow | undefined;
+    const a = this.raw('SELECT * FROM steward_jobs WHERE id = ?').get(id) as unknown[] | undefined;
+    return a === undefined ? undefined : rowOf(a);
   }
 
   /** Applies `changes` to the job `row` names (counting a change of state) and returns the new row. */
   move(s: Step, row: Pick<JobRow, 'id' | 'queue' | 'state'>, changes: Changes): JobRow {
     const cols = Object.keys(changes) as Column[];
     const sql = `UPDATE steward_jobs SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE id = ? RETURNING *`;
-    const next = this.q(sql).get(...cols.map((c) => changes[c]), row.id) as JobRow;
+    const next = rowOf(this.raw(sql).get(...cols.map((c) => changes[c]), row.id) as unknown[]);
     s.tally(row.queue, row.state, next.state);
     return next;
   }
@@ -161,7 +170,7 @@ export class JobSql {
   completeMany(
     s: Step,
     items: readonly { readonly lease: LeaseRef; readonly result: string | null }[],
-  ): TransitionResult[] {
+  ): CompletionResult[] {
     const n = items.length;
     const ids = new Array<number | undefined>(n);
     const seen = new Set<number>();
@@ -171,26 +180,27 @@ export class JobSql {
       const id = idOf(lease.id);
       ids[i] = id;
       if (id === undefined) continue;
-      if (seen.has(id)) return items.map((c) => this.complete(s, c.lease, c.result));
+      if (seen.has(id)) return items.map((c) => completion(this.complete(s, c.lease, c.result)));
       seen.add(id);
       batch.push([id, lease.token, result]);
     }
-    const rows = this.q(
+    // Only what changed comes back (see Store.completeJobs): a whole row per job cost more than the update.
+    const rows = this.raw(
       `UPDATE steward_jobs
           SET state = CASE cancel_requested WHEN 1 THEN 'cancelled' ELSE 'completed' END,
               result = CASE cancel_requested WHEN 1 THEN result ELSE c.res END,
               finished_at = ?, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
          FROM (SELECT value ->> 0 AS cid, value ->> 1 AS tok, value ->> 2 AS res FROM json_each(?)) AS c
         WHERE steward_jobs.id = c.cid AND steward_jobs.state = 'executing' AND steward_jobs.lease_token = c.tok
-        RETURNING *`,
-    ).all(s.now, JSON.stringify(batch)) as JobRow[];
-    const byId = new Map<number, JobRow>();
+        RETURNING steward_jobs.id, steward_jobs.queue, steward_jobs.state`,
+    ).all(s.now, JSON.stringify(batch)) as [number, string, 'completed' | 'cancelled'][];
+    const stateOf = new Map<number, 'completed' | 'cancelled'>();
     const ended: number[] = [];
-    for (const row of rows) {
-      byId.set(row.id, row);
-      s.tally(row.queue, 'executing', row.state);
-      if (row.state === 'completed') ended.push(row.id);
-      else this.cascade(s, row.id);
+    for (const [id, queue, state] of rows) {
+      stateOf.set(id, state);
+      s.tally(queue, 'executing', state);
+      if (state === 'completed') ended.push(id);
+      else this.cascade(s, id);
     }
     if (ended.length > 0) {
       const parents = this.one(
@@ -198,11 +208,11 @@ export class JobSql {
       ).all(JSON.stringify(ended)) as number[];
       for (const id of parents) this.wakeChildren(s, id);
     }
-    const out = new Array<TransitionResult>(n);
+    const out = new Array<CompletionResult>(n);
     for (let i = 0; i < n; i++) {
       const id = ids[i];
-      const row = id === undefined ? undefined : byId.get(id);
-      if (row !== undefined) out[i] = Object.freeze({ ok: true, job: toRecord(row) });
+      const state = id === undefined ? undefined : stateOf.get(id);
+      if (state !== undefined) out[i] = { ok: true, state, finishedAt: s.now };
       else if (id === undefined) out[i] = NOT_FOUND;
       else
         out[i] =
@@ -330,4 +340,14 @@ export class JobSql {
 function appendError(row: Pick<JobRow, 'errors'>, err: JobError): string {
   const one = JSON.stringify(err);
   return row.errors === null ? `[${one}]` : `${row.errors.slice(0, -1)},${one}]`;
+}
+
+/** A single completion's answer in the shape `completeJobs` gives. */
+function completion(r: TransitionResult): CompletionResult {
+  if (!r.ok) return r;
+  return {
+    ok: true,
+    state: r.job.state as 'completed' | 'cancelled',
+    finishedAt: r.job.finishedAt as number,
+  };
 }

@@ -7,7 +7,7 @@
 import type { CheckedInsert } from './memory-validate.js';
 import { planBatch, resolveParents } from './memory-plan.js';
 import type { JobSql } from './sqlite-ops.js';
-import { idOf, listText, toRecord } from './sqlite-rows.js';
+import { idOf, listText, rowOf, toRecord } from './sqlite-rows.js';
 import type { JobRow, Step } from './sqlite-rows.js';
 import type { FetchRequest, InsertResult, JobRecord, JobState, UniqueSpec } from './types.js';
 
@@ -199,7 +199,7 @@ export function fetch(sql: JobSql, s: Step, r: FetchRequest): JobRecord[] {
   // One statement takes the whole batch (per-statement cost is most of a take's price): the k-th
   // job in fetch order gets token + k, so every fetch of a job still gets a token of its own.
   const rows = sql
-    .q(
+    .raw(
       `UPDATE steward_jobs
           SET state = 'executing', attempt = attempt + 1, attempted_at = ?,
               lease_owner = ?, lease_token = ? + t.k, lease_expires_at = ?
@@ -208,7 +208,8 @@ export function fetch(sql: JobSql, s: Step, r: FetchRequest): JobRecord[] {
         WHERE steward_jobs.id = t.tid
         RETURNING *`,
     )
-    .all(s.now, r.owner, token, s.now + r.leaseMs, r.queue, demand) as JobRow[];
+    .all(s.now, r.owner, token, s.now + r.leaseMs, r.queue, demand)
+    .map((a) => rowOf(a as unknown[]));
   if (rows.length === 0) return [];
   // RETURNING's order is not the fetch order; the token is (token + k).
   rows.sort((a, b) => (a.lease_token as number) - (b.lease_token as number));

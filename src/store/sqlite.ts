@@ -64,6 +64,7 @@ import type { SqliteStoreOptions } from './sqlite-validate.js';
 import type {
   CancelOutcome,
   Completion,
+  CompletionResult,
   FetchRequest,
   HeartbeatResult,
   InsertResult,
@@ -182,7 +183,7 @@ class SqliteStore implements Store {
   }
 
   /** Many completions in one call and one statement set; see Store.completeJobs. */
-  completeJobs(completions: readonly Completion[]): Promise<TransitionResult[]> {
+  completeJobs(completions: readonly Completion[]): Promise<CompletionResult[]> {
     return this.#call(() => {
       const items = checkCompletions(completions).map((result, i) => ({
         lease: (completions[i] as Completion).lease,

@@ -163,6 +163,11 @@ export interface Completion {
   readonly result: Json | null;
 }
 
+/** What one completion of `completeJobs` did: the job's final state (cancelled when a cancel was requested). */
+export type CompletionResult =
+  | { readonly ok: true; readonly state: 'completed' | 'cancelled'; readonly finishedAt: number }
+  | { readonly ok: false; readonly reason: 'stale' | 'not_found' };
+
 /**
  * The outcome of a transition a worker asks for with a lease. `stale` means the lease
  * was no longer this worker's (it expired and the job was rescued, or it was fetched
@@ -264,9 +269,10 @@ export interface Store {
    * Many `completeJob`s in one call, results in input order: the engine completes the jobs that
    * finished in one tick together (one promise and, in SQL, one statement set instead of one each).
    * Each completion is its own transition (a stale one changes only itself); a malformed
-   * completion rejects the whole call, changing nothing.
+   * completion rejects the whole call, changing nothing. Answers what changed, not whole records:
+   * the caller holds the job already, and rebuilding records cost more than the update in SQLite.
    */
-  completeJobs(completions: readonly Completion[]): Promise<TransitionResult[]>;
+  completeJobs(completions: readonly Completion[]): Promise<CompletionResult[]>;
 
   /**
    * executing → retryable at `retryAt` (null: no retry → discarded, the dead-letter queue),

@@ -14,6 +14,7 @@ import { GroupCommit } from '../../src/store/sqlite-group.js';
 import { MIGRATIONS } from '../../src/store/sqlite-migrations.js';
 import { PLANNED_ADMIN } from '../../src/store/sqlite-admin.js';
 import { PLANNED_TAKE } from '../../src/store/sqlite-take.js';
+import { JOB_COLUMNS } from '../../src/store/sqlite-rows.js';
 import { createSqliteStore } from '../../src/store/sqlite.js';
 import { openStore } from '../../src/store/open.js';
 import type { JobInsert, JobRecord, Store, StoreEvent } from '../../src/store/types.js';
@@ -492,6 +493,18 @@ describe('sqlite store under fake timers', () => {
       await store.close();
     } finally {
       vi.useRealTimers();
+    }
+  });
+});
+
+describe('sqlite store: raw rows', () => {
+  it('reads raw rows in the table’s column order (rowOf and the schema agree)', () => {
+    const db = openDatabase({ path: fresh(), synchronous: 'normal', busyTimeoutMs: 1000 }, MIGRATIONS, 0);
+    try {
+      const names = (db.prepare('PRAGMA table_info(steward_jobs)').all() as { name: string }[]).map((c) => c.name);
+      expect(names).toEqual([...JOB_COLUMNS]);
+    } finally {
+      db.close();
     }
   });
 });
