@@ -501,7 +501,9 @@ describe('sqlite store: raw rows', () => {
   it('reads raw rows in the table’s column order (rowOf and the schema agree)', () => {
     const db = openDatabase({ path: fresh(), synchronous: 'normal', busyTimeoutMs: 1000 }, MIGRATIONS, 0);
     try {
-      const names = (db.prepare('PRAGMA table_info(steward_jobs)').all() as { name: string }[]).map((c) => c.name);
+      const names = (db.prepare('PRAGMA table_info(steward_jobs)').all() as { name: string }[]).map(
+        (c) => c.name,
+      );
       expect(names).toEqual([...JOB_COLUMNS]);
     } finally {
       db.close();
