@@ -11,6 +11,8 @@ import { checkKeys } from './backoff.js';
 import { normalizeJobs } from './define.js';
 import type { KindSpec } from './define.js';
 import { checkLogger } from './logger.js';
+import { pruneSettings } from './pruner.js';
+import type { PruneSettings } from './pruner.js';
 import type { StewardOptions } from './types.js';
 import { normalizeQueue } from './validate.js';
 import type { QueueSpec } from './validate.js';
@@ -28,7 +30,7 @@ export interface Settings {
   /** The `logger` option as given (checked); undefined: the default logger. */
   readonly logger: Logger | false | undefined;
   readonly metrics: { readonly defaultMetrics: boolean };
-  readonly prune: { readonly maxAgeMs: number; readonly intervalMs: number } | null;
+  readonly prune: PruneSettings | null;
   readonly run: boolean;
 }
 
@@ -45,8 +47,6 @@ const OPTION_KEYS: readonly (keyof StewardOptions)[] = [
   'logger',
   'metrics',
 ];
-
-const DAY_MS = 86_400_000;
 
 function positiveMs(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
@@ -110,7 +110,7 @@ export function normalizeOptions(options: unknown): Settings {
     leaseMs,
     pollIntervalMs,
     monitor: monitorOf(o.monitor),
-    prune: pruneOf(o.prune),
+    prune: pruneSettings(o.prune),
     run,
     logger: checkLogger(o.logger),
     metrics: metricsOf(o.metrics),
@@ -140,16 +140,4 @@ function metricsOf(value: StewardOptions['metrics']): Settings['metrics'] {
     throw invalidArgument('metrics.defaultMetrics', 'a boolean', defaultMetrics);
   }
   return { defaultMetrics };
-}
-
-function pruneOf(value: StewardOptions['prune']): Settings['prune'] {
-  if (value === false) return null;
-  const p = value ?? {};
-  if (typeof p !== 'object' || p === null)
-    throw invalidArgument('prune', 'an object `{ maxAgeMs, intervalMs }` or false', p);
-  checkKeys('prune', p, ['maxAgeMs', 'intervalMs']);
-  return {
-    maxAgeMs: positiveMs('prune.maxAgeMs', p.maxAgeMs ?? 7 * DAY_MS),
-    intervalMs: positiveMs('prune.intervalMs', p.intervalMs ?? 60_000),
-  };
 }

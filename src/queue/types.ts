@@ -165,8 +165,26 @@ export interface StewardOptions {
   readonly logger?: Logger | false;
   /** Prometheus: also export prom-client's default process metrics. @default { defaultMetrics: false } */
   readonly metrics?: { readonly defaultMetrics?: boolean };
-  /** Retention: finished jobs older than this are pruned. @default { maxAgeMs: 7 days } */
-  readonly prune?: { readonly maxAgeMs?: number; readonly intervalMs?: number } | false;
+  /**
+   * Retention: finished jobs are deleted once they finished longer ago than their state's age, in
+   * ms; `false` keeps a state forever, and `prune: false` turns pruning off. The dead-letter queue
+   * (discarded) is kept longest, for inspection and retry; completed jobs are rarely read again.
+   * `maxAgeMs` gives every state not named its age (`{ maxAgeMs }` alone prunes all three alike, as
+   * before per-state ages). Every `intervalMs`, one delete per state (states of equal age share
+   * one) of at most `limit` jobs, oldest first (Oban's limit), so pruning never holds the store long.
+   * @default { completed: 1 day, cancelled: 7 days, discarded: 30 days, intervalMs: 60000, limit: 10000 }
+   * @example prune: { completed: 3_600_000, discarded: false } // completed: an hour; dead letters: forever
+   */
+  readonly prune?:
+    | {
+        readonly completed?: number | false;
+        readonly cancelled?: number | false;
+        readonly discarded?: number | false;
+        readonly maxAgeMs?: number;
+        readonly intervalMs?: number;
+        readonly limit?: number;
+      }
+    | false;
   /** Runs workers (false: enqueue-only client). @default true */
   readonly run?: boolean;
 }
