@@ -39,7 +39,11 @@ export function openStore(url: string | Store, opts: OpenStoreOptions = {}): Sto
     case 'sqlite': {
       const { path, params } = splitQuery(url.trim().slice('sqlite:'.length));
       if (path.length === 0 || path.startsWith('//')) {
-        throw invalidArgument('store', '`sqlite:<path>` with a file path (e.g. `sqlite:./steward.db`)', url);
+        throw invalidArgument(
+          'store',
+          '`sqlite:<path>` with a file path (e.g. `sqlite:./steward.db`, or `sqlite:/abs/path.db`)',
+          url,
+        );
       }
       return createSqliteStore({
         path,
@@ -50,7 +54,7 @@ export function openStore(url: string | Store, opts: OpenStoreOptions = {}): Sto
     case 'postgres':
     case 'postgresql':
       throw new Error(
-        `The PostgreSQL store is not available yet (store URL ${JSON.stringify(url)}); use \`memory:\``,
+        `The PostgreSQL store is not available yet (store URL ${JSON.stringify(url)}); use \`sqlite:./steward.db\` (durable) or \`memory:\``,
       );
     default:
       throw invalidArgument('store', `a Store or a store URL (${ACCEPTED})`, url);

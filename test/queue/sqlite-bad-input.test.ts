@@ -222,8 +222,14 @@ describe('createSteward and openStore refusing a SQLite file', () => {
 
 describe('createSteward and openStore refusing a malformed store URL', () => {
   const cases: readonly [string, string][] = [
-    ['sqlite:', 'to be `sqlite:<path>` with a file path (e.g. `sqlite:./steward.db`), got `"sqlite:"`'],
-    ['sqlite://x', 'to be `sqlite:<path>` with a file path (e.g. `sqlite:./steward.db`), got `"sqlite://x"`'],
+    [
+      'sqlite:',
+      'to be `sqlite:<path>` with a file path (e.g. `sqlite:./steward.db`, or `sqlite:/abs/path.db`), got `"sqlite:"`',
+    ],
+    [
+      'sqlite://x',
+      'to be `sqlite:<path>` with a file path (e.g. `sqlite:./steward.db`, or `sqlite:/abs/path.db`), got `"sqlite://x"`',
+    ],
     [
       'nosuch:foo',
       'a store URL (`memory:`, `sqlite:<path>` or `postgres://<connection>`), got `"nosuch:foo"`',
