@@ -35,7 +35,10 @@ export type {
 export type { JobOutcome, TelemetryEvent, TelemetryEvents } from './queue/telemetry.js';
 export { openStore, createMemoryStore, createSqliteStore, FINAL_STATES, JOB_STATES } from './store/index.js';
 export type {
+  Completion,
+  CompletionResult,
   Json,
+  JobCounts,
   JobError,
   JobFilter,
   JobRecord,
@@ -55,3 +58,4 @@ export {
   StoppedError,
   onReport,
 } from './runtime/index.js';
+export type { RuntimeReport, ReportListener } from './runtime/index.js';
