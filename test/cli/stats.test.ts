@@ -4,6 +4,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../src/testing/index.js';
+import type { StoreStats } from '../../src/cli/commands/stats.js';
 import { insert, jsonOf, runOn, seedStates, start, tempDir, withSqlite } from './helpers.js';
 
 const tmp = tempDir('stats');
@@ -11,23 +12,8 @@ const file = join(tmp.dir, 'stats.db');
 beforeAll(() => seedStates(file));
 afterAll(() => tmp.cleanup());
 
-interface StatsJson {
-  store: string;
-  queues: Record<string, { paused: boolean; counts: Record<string, number>; queued: number; total: number }>;
-  counts: Record<string, number>;
-  queued: number;
-  total: number;
-  avgRunMs: number | null;
-  avgRunSample: number;
-  recentErrors: {
-    jobId: string;
-    kind: string;
-    queue: string;
-    attempt: number;
-    message: string;
-    at: number;
-  }[];
-}
+/** What `stats --json` prints: the command's own type, so the test and the output cannot drift. */
+type StatsJson = StoreStats;
 
 describe('steward stats', () => {
   it('prints counts per queue and state, totals, and the seed block, as JSON', async () => {
