@@ -375,14 +375,17 @@ export class Completer {
       if (!r.ok) {
         telemetry.emit('job.stale', { jobId: job.id });
       } else if (telemetry.has(r.state === 'cancelled' ? 'job.cancel' : 'job.stop')) {
-        // The store answers what changed; the rest of the record is the job as fetched.
-        const done: JobRecord = Object.freeze({
-          ...job,
-          state: r.state,
-          finishedAt: r.finishedAt,
-          result: r.state === 'completed' ? execution.result : job.result,
-          lease: null,
-        });
+        // The store answers what changed (SQL stores leave the record out: rebuilding it there
+        // costs more than the update); the rest of the record is the job as fetched.
+        const done: JobRecord =
+          r.job ??
+          Object.freeze({
+            ...job,
+            state: r.state,
+            finishedAt: r.finishedAt,
+            result: r.state === 'completed' ? execution.result : job.result,
+            lease: null,
+          });
         if (r.state === 'cancelled') telemetry.emit('job.cancel', { job: done, durationMs });
         else
           telemetry.emit('job.stop', { job: done, outcome: 'success', durationMs, result: execution.value });

@@ -218,7 +218,12 @@ class MemoryStore implements Store {
       out[i] =
         'ok' in job
           ? job
-          : { ok: true, state: job.state as 'completed' | 'cancelled', finishedAt: job.finishedAt as number };
+          : {
+              ok: true,
+              state: job.state as 'completed' | 'cancelled',
+              finishedAt: job.finishedAt as number,
+              job,
+            };
     }
     return out;
   }

@@ -165,7 +165,13 @@ export interface Completion {
 
 /** What one completion of `completeJobs` did: the job's final state (cancelled when a cancel was requested). */
 export type CompletionResult =
-  | { readonly ok: true; readonly state: 'completed' | 'cancelled'; readonly finishedAt: number }
+  | {
+      readonly ok: true;
+      readonly state: 'completed' | 'cancelled';
+      readonly finishedAt: number;
+      /** The job after the transition, when the store has it at no cost (memory); SQL stores leave it out. */
+      readonly job?: JobRecord;
+    }
   | { readonly ok: false; readonly reason: 'stale' | 'not_found' };
 
 /**
