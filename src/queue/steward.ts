@@ -27,7 +27,7 @@ import { assertTimeout } from '../runtime/validate.js';
 import { openStore } from '../store/open.js';
 import type { JobFilter, JobRecord, Store, StoreEvent } from '../store/types.js';
 import { JobCancelledError } from './errors.js';
-import { Completer } from './executor.js';
+import { Completer } from './completer.js';
 import type { ExecutorDeps } from './executor.js';
 import { heartbeatSpec } from './heartbeat.js';
 import { Telemetry, instrumentStore } from './instrument.js';
