@@ -24,7 +24,6 @@ import {
   OWNER_ONLY,
   PRIVATE,
   PROTECTED,
-  reportLostRejection,
   setHandleFactory,
   setHeir,
   transfer,
@@ -37,18 +36,10 @@ import { assertFunction, invalidArgument } from '../validate.js';
 import { TableAccessError, TableBadArgError, TableDroppedError, TableError } from './errors.js';
 import { assertKey } from './keys.js';
 import type { Key } from './keys.js';
-import { TABLE_OVERHEAD } from './store.js';
 import type { Row } from './store.js';
-import {
-  applyCounterOps,
-  applyElementUpdates,
-  checkElementUpdates,
-  isCounterOpList,
-  isElementUpdateList,
-} from './store-ops.js';
-import type { CounterOp, ElementUpdate, ElementUpdateOf, RowIndex } from './store-ops.js';
+import type { CounterOp, ElementUpdateOf, RowIndex } from './store-ops.js';
+import { info, transaction, updateCounter, updateElement } from './table-verbs.js';
 export type { ElementUpdateOf, RowIndex } from './store-ops.js';
-import { UndoLog } from './store-undo.js';
 import type { LooseClause, MatchResult, Pattern, SelectClause } from './pattern.js';
 import {
   countRows,
@@ -279,27 +270,7 @@ export class Table<R extends Row = Row> {
     const c = this.#core;
     if (c.owner !== this && !c.publicWrite) this.#refuse('updateCounter');
     this.#singleRowOnly('updateCounter');
-    assertKey(key);
-    const list = isCounterOpList(op);
-    let row: Row | undefined = c.store.one(key);
-    if (row === undefined) {
-      if (defaultRow === undefined) {
-        throw new TableBadArgError(
-          '`key`',
-          `a key in table ${JSON.stringify(c.label)} (or pass a default row)`,
-          key,
-        );
-      }
-      c.keyOf(defaultRow);
-      const seeded = defaultRow.slice();
-      seeded[c.keyPos] = key;
-      row = seeded;
-    }
-    const next = applyCounterOps(row, list ? op : [op], c.keyPos);
-    const storedKey = c.keyOf(next.row);
-    if (c.log !== undefined) c.log.saveKey(storedKey);
-    c.store.insert(storedKey, Object.freeze(next.row) as unknown as R);
-    return list ? next.values : (next.values[0] as number);
+    return updateCounter(c, key, op, defaultRow);
   }
 
   /**
@@ -311,15 +282,7 @@ export class Table<R extends Row = Row> {
     const c = this.#core;
     if (c.owner !== this && !c.publicWrite) this.#refuse('updateElement');
     this.#singleRowOnly('updateElement');
-    assertKey(key);
-    const updates = (isElementUpdateList(update) ? update : [update]) as readonly ElementUpdate[];
-    checkElementUpdates(updates, c.keyPos);
-    const row = c.store.one(key);
-    if (row === undefined) return false;
-    const next = applyElementUpdates(row, updates, c.keyPos);
-    if (c.log !== undefined) c.log.saveKey(key);
-    c.store.insert(row[c.keyPos], Object.freeze(next) as unknown as R);
-    return true;
+    return updateElement(c, key, update);
   }
 
   /**
@@ -434,21 +397,7 @@ export class Table<R extends Row = Row> {
   info(item?: keyof TableInfo): TableInfo | TableInfo[keyof TableInfo] {
     const c = this.#core;
     if (c.owner !== this && !c.publicRead) this.#refuse('info');
-    if (item === 'size') return c.store.size;
-    if (item !== undefined && !INFO_ITEMS.includes(item)) {
-      throw new TableBadArgError('`item`', `one of ${INFO_ITEMS.map((i) => `"${i}"`).join(', ')}`, item);
-    }
-    const info: TableInfo = {
-      type: c.type,
-      size: c.store.size,
-      memory: item === undefined || item === 'memory' ? TABLE_OVERHEAD + c.store.memory() : 0,
-      access: c.access,
-      name: c.name,
-      owner: c.ownerProcess?.name,
-      keyPos: c.keyPos,
-      heir: c.heir?.process.name,
-    };
-    return item === undefined ? info : info[item];
+    return info(c, item);
   }
 
   /** Deletes the table (ETS's delete/1): owner only. Every handle then throws TableDroppedError; the name is freed. */
@@ -487,30 +436,7 @@ export class Table<R extends Row = Row> {
    * (or one returning a promise) is refused with TypeError: it could not be atomic.
    */
   transaction<T>(fn: (table: Table<R>) => T): T {
-    const c = this.#core;
-    if (c.dropped) throw new TableDroppedError(c.label, 'transaction');
-    assertFunction('fn', fn);
-    if (Object.prototype.toString.call(fn) === '[object AsyncFunction]') throw notSync(fn);
-    const outer = c.log === undefined;
-    const log = (c.log ??= new UndoLog(c.store));
-    if (!outer) log.begin();
-    let result: T;
-    try {
-      result = fn(this);
-      if (isThenable(result)) {
-        Promise.resolve(result).catch((err: unknown) =>
-          reportLostRejection(c as unknown as TableCore<Row>, err),
-        );
-        throw notSync(fn);
-      }
-    } catch (err) {
-      if (!c.dropped) log.rollback();
-      if (outer) c.log = undefined;
-      throw err;
-    }
-    if (outer) c.log = undefined;
-    else log.commit();
-    return result;
+    return transaction(this.#core, this, fn);
   }
 
   #singleRowOnly(verb: string): void {
@@ -528,19 +454,4 @@ export class Table<R extends Row = Row> {
     if (why !== undefined) throw new TableAccessError(c.label, verb, why);
     throw new TableAccessError(c.label, verb, c.access === 'private' ? PRIVATE : PROTECTED);
   }
-}
-
-/** The items `info(item)` accepts. */
-const INFO_ITEMS: readonly string[] = ['type', 'size', 'memory', 'access', 'name', 'owner', 'keyPos', 'heir'];
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
-
-function notSync(fn: unknown): TypeError {
-  return invalidArgument('fn', 'a synchronous function (an async transaction cannot be atomic)', fn);
 }
