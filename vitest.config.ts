@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Fails a test that leaves a Steward, a SQLite connection or a thread pool open.
+    setupFiles: ['test/setup/leaks.ts'],
     // The JSON report lets .ci/run print a plain "N passed, N failed" line that CI can read.
     reporters: ['default', ['json', { outputFile: '.vitest-results.json' }]],
     testTimeout: 20_000,

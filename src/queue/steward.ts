@@ -20,6 +20,7 @@ import { StoppedError, TaskTimeoutError, coerceError } from '../runtime/errors.j
 import { delay } from '../runtime/internal/deferred.js';
 import { SHUTDOWN } from '../runtime/process.js';
 import type { ExitReason, Process } from '../runtime/process.js';
+import { closed, opened } from '../runtime/internal/live.js';
 import { report } from '../runtime/report.js';
 import { Supervisor } from '../runtime/supervisor.js';
 import type { ChildSpec } from '../runtime/supervisor.js';
@@ -146,6 +147,7 @@ class StewardSystem implements Steward {
 
   async #start(): Promise<void> {
     this.#phase = 'starting';
+    opened(this, 'a started Steward (call stop())', () => this.stop({ graceMs: 0 }));
     try {
       await this.#open();
       this.#unsubscribe = this.store.subscribe((event) => this.#onStoreEvent(event));
@@ -161,6 +163,7 @@ class StewardSystem implements Steward {
     } catch (err) {
       this.#unsubscribe();
       this.#phase = 'stopped';
+      closed(this);
       throw err;
     }
     void this.#tree.exited.then((reason) => this.#onTreeExit(reason));
@@ -187,6 +190,7 @@ class StewardSystem implements Steward {
     else if (this.#ownsStore && this.#opening) await this.#raw.close();
     this.#unsubscribe();
     this.#phase = 'stopped';
+    closed(this);
     this.#logger?.info('steward stopped');
   }
 

@@ -16,6 +16,7 @@ import type { Deferred } from './internal/deferred.js';
 import type { ThreadCall } from './internal/thread-worker.js';
 import { SHUTDOWN } from './process.js';
 import type { ExitReason, Process } from './process.js';
+import { closed, opened } from './internal/live.js';
 import { report } from './report.js';
 import { assertPositiveInteger, assertTimeout, invalidArgument } from './validate.js';
 
@@ -131,6 +132,7 @@ export class ThreadPool implements Process {
     this.size = size;
     this.name = name;
     this.exited = this.#exit.promise;
+    opened(this, `thread pool "${name}" (call stop())`, () => this.stop(0));
     this.#pool = new Piscina<ThreadCall, unknown>({
       filename: ENTRY,
       minThreads: 0,
@@ -321,6 +323,7 @@ export class ThreadPool implements Process {
         reason: coerceError(err),
       });
     }
+    closed(this);
     this.#exit.resolve(SHUTDOWN);
   }
 }

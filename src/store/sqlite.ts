@@ -23,6 +23,7 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { coerceError, StoppedError } from '../runtime/errors.js';
+import { closed, opened } from '../runtime/internal/live.js';
 import { report } from '../runtime/report.js';
 import { assertFunction, invalidArgument } from '../runtime/validate.js';
 import {
@@ -140,6 +141,7 @@ class SqliteStore implements Store {
       } finally {
         this.#db?.close();
         this.#listeners = [];
+        closed(this);
       }
     }
     return Promise.resolve();
@@ -389,6 +391,7 @@ class SqliteStore implements Store {
     const { path, synchronous, busyTimeoutMs, clock } = this.#settings;
     const db = openDatabase({ path, synchronous, busyTimeoutMs }, MIGRATIONS, clock());
     this.#db = db;
+    opened(this, `an open sqlite store on ${path} (call close())`, () => this.close());
     this.#sql = new JobSql(db, hostname(), process.pid);
     const sql = this.#sql;
     this.#group = new GroupCommit<Step>(db, 'sqlite store', {

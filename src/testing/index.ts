@@ -60,3 +60,4 @@ export async function waitFor<T>(
 }
 
 export { ManualClock } from './clock.js';
+export { leakCheck, openResources } from './leaks.js';
