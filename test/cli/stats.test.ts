@@ -145,30 +145,36 @@ describe('steward migrate', () => {
     const first = await runOn(fresh, ['migrate']);
     expect(first).toEqual({
       code: 0,
-      out: `sqlite:${fresh}: schema version 1 (applied now: 0001_init)\n`,
+      out: `sqlite:${fresh}: schema version 2 (applied now: 0001_init, 0002_jobs_without_checks)\n`,
       err: '',
     });
     const db = new Database(fresh, { readonly: true });
     try {
-      expect(db.prepare('SELECT version FROM steward_migrations').pluck().all()).toEqual([1]);
+      expect(db.prepare('SELECT version FROM steward_migrations').pluck().all()).toEqual([1, 2]);
     } finally {
       db.close();
     }
     expect((await runOn(fresh, ['migrate'])).out).toBe(
-      `sqlite:${fresh}: schema version 1, up to date (nothing to apply)\n`,
+      `sqlite:${fresh}: schema version 2, up to date (nothing to apply)\n`,
     );
     expect(jsonOf(await runOn(fresh, ['migrate', '--json']))).toEqual({
       store: `sqlite:${fresh}`,
-      version: 1,
+      version: 2,
       applied: [],
-      message: `sqlite:${fresh}: schema version 1, up to date (nothing to apply)`,
+      message: `sqlite:${fresh}: schema version 2, up to date (nothing to apply)`,
     });
   });
 
   it('reports the applied migrations as JSON', async () => {
     const fresh = join(tmp.dir, 'fresh-json.db');
     const r = jsonOf<{ version: number; applied: unknown[] }>(await runOn(fresh, ['migrate', '--json']));
-    expect(r).toMatchObject({ version: 1, applied: [{ version: 1, name: 'init' }] });
+    expect(r).toMatchObject({
+      version: 2,
+      applied: [
+        { version: 1, name: 'init' },
+        { version: 2, name: 'jobs_without_checks' },
+      ],
+    });
   });
 
   it('says a memory store has nothing to migrate', async () => {

@@ -74,15 +74,83 @@ describe('sqlite migrations', () => {
     const a = new Database(path);
     const b = new Database(path);
     try {
-      expect(migrate(a, MIGRATIONS, 0)).toEqual([1]);
+      expect(migrate(a, MIGRATIONS, 0)).toEqual(MIGRATIONS.map((m) => m.version));
       // b saw version 1 missing before a applied it; applying now must clash, not re-run the SQL
       // (which would fail: its CREATE TABLEs have no IF NOT EXISTS).
       expect(applyMigration(b, MIGRATIONS[0] as (typeof MIGRATIONS)[number], 0)).toBe(false);
       expect(b.inTransaction).toBe(false);
-      expect(b.prepare('SELECT count(*) FROM steward_migrations').pluck().get()).toBe(1);
+      expect(b.prepare('SELECT count(*) FROM steward_migrations').pluck().get()).toBe(MIGRATIONS.length);
     } finally {
       a.close();
       b.close();
+    }
+  });
+
+  it('upgrades a version-1 database to the current schema keeping every job as it was', async () => {
+    const path = fresh();
+    // A database as Steward 0001 left it: jobs in several states, one executing under a lease.
+    const v1 = createSqliteStore({ path });
+    const at = Date.now();
+    const inserted = await v1.insertJobs(
+      ['a', 'b', 'c'].map((kind, i) => ({
+        kind,
+        queue: 'q',
+        payload: { i },
+        priority: i,
+        maxAttempts: 3,
+        runAt: i === 2 ? at + 60_000 : at,
+        timeoutMs: null,
+        dependsOn: [],
+        unique: null,
+        tags: [`t${i}`],
+      })),
+    );
+    const [taken] = await v1.fetchJobs({ queue: 'q', demand: 1, owner: 'w1', leaseMs: 60_000 });
+    await v1.close();
+    const db = new Database(path);
+    try {
+      // Undo 0002 onwards so the file is exactly a version-1 one (the v1 table kept its rows).
+      const later = MIGRATIONS.filter((m) => m.version > 1);
+      db.exec(`CREATE TABLE steward_jobs_v1 AS SELECT * FROM steward_jobs`);
+      db.exec('DROP TABLE steward_jobs');
+      db.exec(MIGRATIONS[0]!.sql.slice(0, MIGRATIONS[0]!.sql.indexOf('CREATE TABLE steward_deps')));
+      db.exec('INSERT INTO steward_jobs SELECT * FROM steward_jobs_v1; DROP TABLE steward_jobs_v1');
+      db.prepare(`DELETE FROM steward_migrations WHERE version > 1`).run();
+      expect(later.length).toBeGreaterThan(0);
+      expect(db.prepare("SELECT sql FROM sqlite_master WHERE name = 'steward_jobs'").pluck().get()).toMatch(
+        /CHECK/,
+      );
+    } finally {
+      db.close();
+    }
+    const before = inserted.map((r) => r.job.id);
+    const store = createSqliteStore({ path });
+    const jobs = await store.listJobs({ limit: 10 });
+    expect(jobs.map((j) => j.id)).toEqual(before);
+    expect(jobs.map((j) => [j.kind, j.state, j.priority, j.tags])).toEqual([
+      ['a', 'executing', 0, ['t0']],
+      ['b', 'available', 1, ['t1']],
+      ['c', 'scheduled', 2, ['t2']],
+    ]);
+    expect(jobs[0]?.lease).toEqual(taken?.lease);
+    // Still a working store: the lease completes, the next job is fetched, ids keep increasing.
+    expect((await store.completeJob({ id: taken!.id, token: taken!.lease!.token }, 'ok')).ok).toBe(true);
+    expect(
+      (await store.fetchJobs({ queue: 'q', demand: 5, owner: 'w1', leaseMs: 1000 })).map((j) => j.kind),
+    ).toEqual(['b']);
+    const [next] = await store.insertJobs([{ ...jobs[1]!, unique: null, dependsOn: [], runAt: at }]);
+    expect(Number(next?.job.id)).toBeGreaterThan(Number(before[2]));
+    await store.close();
+    const check = new Database(path, { readonly: true });
+    try {
+      expect(check.prepare('SELECT version FROM steward_migrations ORDER BY version').pluck().all()).toEqual(
+        MIGRATIONS.map((m) => m.version),
+      );
+      expect(
+        check.prepare("SELECT sql FROM sqlite_master WHERE name = 'steward_jobs'").pluck().get(),
+      ).not.toMatch(/CHECK/);
+    } finally {
+      check.close();
     }
   });
 
@@ -91,15 +159,17 @@ describe('sqlite migrations', () => {
     try {
       migrate(db, MIGRATIONS, 0);
       const bad = {
-        version: 2,
+        version: MIGRATIONS.length + 1,
         name: 'broken',
         sql: 'CREATE TABLE half_done (a); SELECT nope FROM nowhere;',
       };
       expect(() => migrate(db, [...MIGRATIONS, bad], 0)).toThrow(
-        /migration 0002_broken failed: no such table: nowhere/,
+        new RegExp(
+          `migration ${String(MIGRATIONS.length + 1).padStart(4, '0')}_broken failed: no such table: nowhere`,
+        ),
       );
       expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'half_done'").pluck().get()).toBe(0);
-      expect(db.prepare('SELECT max(version) FROM steward_migrations').pluck().get()).toBe(1);
+      expect(db.prepare('SELECT max(version) FROM steward_migrations').pluck().get()).toBe(MIGRATIONS.length);
     } finally {
       db.close();
     }
@@ -115,7 +185,7 @@ describe('sqlite store refusing a file', () => {
     const before = sha(path);
     const store = createSqliteStore({ path });
     await expect(store.open()).rejects.toThrow(
-      /Cannot open the SQLite store ".*": its schema is version 99, newer than this Steward knows \(1\); upgrade Steward/,
+      /Cannot open the SQLite store ".*": its schema is version 99, newer than this Steward knows \(2\); upgrade Steward/,
     );
     // Every later call is refused the same way (and tries the file again: nothing sticks).
     await expect(store.insertJobs([])).rejects.toThrow(/newer than this Steward knows/);

@@ -27,20 +27,16 @@ CREATE TABLE steward_deps (
   PRIMARY KEY (parent_id, child_id)
 ) WITHOUT ROWID, STRICT;
 
-CREATE TABLE steward_jobs (
-  -- A new id is above every stored id and the `job_id` counter in steward_meta, which deletes
-  -- raise past the ids they delete: ids increase in insertion order (FIFO relies on it) and one
-  -- is never reused (a stale id or cursor never names another job). Not AUTOINCREMENT: that
-  -- writes sqlite_sequence once per row inserted, which cost 60% of a bulk insert.
-  id               INTEGER PRIMARY KEY,
+CREATE TABLE "steward_jobs" (
+  id               INTEGER PRIMARY KEY,          -- see 0001: increasing, never reused
   kind             TEXT    NOT NULL,
   queue            TEXT    NOT NULL,
   payload          TEXT    NOT NULL,             -- JSON
-  state            TEXT    NOT NULL CHECK (state IN ('scheduled', 'available', 'waiting', 'executing',
-                                                     'retryable', 'completed', 'discarded', 'cancelled')),
-  priority         INTEGER NOT NULL CHECK (priority BETWEEN 0 AND 9),
-  attempt          INTEGER NOT NULL DEFAULT 0 CHECK (attempt >= 0),
-  max_attempts     INTEGER NOT NULL CHECK (max_attempts >= 1),
+  state            TEXT    NOT NULL,             -- scheduled, available, waiting, executing, retryable,
+                                                 -- completed, discarded, cancelled
+  priority         INTEGER NOT NULL,             -- 0 to 9
+  attempt          INTEGER NOT NULL DEFAULT 0,
+  max_attempts     INTEGER NOT NULL,             -- 1 or more
   run_at           INTEGER NOT NULL,
   inserted_at      INTEGER NOT NULL,
   attempted_at     INTEGER,
@@ -51,12 +47,11 @@ CREATE TABLE steward_jobs (
   errors           TEXT,                         -- JSON array of JobError; NULL: none
   result           TEXT,                         -- JSON; NULL: null
   progress         TEXT,                         -- JSON; NULL: null
-  lease_owner      TEXT,
+  lease_owner      TEXT,                         -- set exactly while executing
   lease_token      INTEGER,
   lease_expires_at INTEGER,
-  cancel_requested INTEGER NOT NULL DEFAULT 0 CHECK (cancel_requested IN (0, 1)),
-  tags             TEXT,                         -- JSON array of strings; NULL: none
-  CHECK ((state = 'executing') = (lease_token IS NOT NULL))
+  cancel_requested INTEGER NOT NULL DEFAULT 0,   -- 0 or 1
+  tags             TEXT                          -- JSON array of strings; NULL: none
 ) STRICT;
 
 CREATE TABLE steward_meta (
