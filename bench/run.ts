@@ -11,6 +11,7 @@ const suites: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   store: () => import('./store.bench.js'),
   sqlite: () => import('./sqlite.bench.js'),
   'sqlite-jobs': () => import('./sqlite-jobs.bench.js'),
+  'sqlite-floor': () => import('./sqlite-floor.bench.js'),
 };
 
 const wanted = process.argv.slice(2);
