@@ -128,7 +128,7 @@ export interface EnqueueOptions {
 
 /** Settings of one queue. */
 export interface QueueOptions {
-  /** Jobs of this queue running at once on this node. @default 10 */
+  /** Handlers of this queue running at once on this node (a slot frees when its handler returns, while the outcome is written). @default 10 */
   readonly concurrency?: number;
   /** Never more than `limit` starts in any `windowMs` (shared by every node of the store). */
   readonly rateLimit?: { readonly limit: number; readonly windowMs: number };
