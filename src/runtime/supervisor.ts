@@ -35,6 +35,7 @@ import type {
 import { after, backoffDelay } from './internal/supervisor-timers.js';
 import { SHUTDOWN, crashed } from './process.js';
 import type { ExitReason, Process } from './process.js';
+import { markSupervised } from './internal/watched.js';
 import { report } from './report.js';
 import { assertTimeout, invalidArgument } from './validate.js';
 
@@ -360,6 +361,7 @@ export class Supervisor implements Process {
       );
     }
     const started = returned;
+    markSupervised(started); // this supervisor reports the child's crash; the child need not as well
     child.process = started;
     child.status = 'running';
     void exitOf(started).then((reason) => this.#post(() => this.#onChildExit(child, started, reason)));

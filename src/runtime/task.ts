@@ -11,6 +11,7 @@ import { isThenable, validateTaskOptions } from './internal/task-options.js';
 import { after } from './internal/timers.js';
 import { NORMAL, SHUTDOWN, crashed } from './process.js';
 import type { ExitReason, Process } from './process.js';
+import { SUPERVISED } from './internal/watched.js';
 import { report } from './report.js';
 import { asyncStream } from './task-stream.js';
 import { assertFunction, assertTimeout, invalidArgument } from './validate.js';
@@ -97,6 +98,8 @@ export class Task<out T> implements Process {
   #result: TaskResult<T> | undefined;
   #exited: Promise<ExitReason> | undefined;
   #observed: boolean;
+  /** A Supervisor watches this task (see SUPERVISED): it reports crashes and abandonment. */
+  #watched = false;
   #shutdownRequested = false;
   #abandoned = false;
   #cleanup: Array<() => void> = [];
@@ -264,8 +267,16 @@ export class Task<out T> implements Process {
     );
     this.#abandoned = true;
     this.#kill(reason, true);
-    if (!this.#hooks.supervised) report({ source: 'task', name: this.name, event: 'task.abandoned', reason });
+    if (!this.#hooks.supervised && !this.#watched) {
+      report({ source: 'task', name: this.name, event: 'task.abandoned', reason });
+    }
     return undefined;
+  }
+
+  /** A Supervisor watches this task and reports its crash itself: no unobserved-failure report too. */
+  [SUPERVISED](): void {
+    this.#watched = true;
+    this.#observed = true;
   }
 
   /** Process contract: `shutdown(graceMs)` without the result. */

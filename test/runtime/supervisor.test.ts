@@ -4,6 +4,7 @@ import { deferred } from '../../src/runtime/internal/deferred.js';
 import type { Process } from '../../src/runtime/process.js';
 import type { RuntimeReport } from '../../src/runtime/report.js';
 import { ChildStartError, Supervisor } from '../../src/runtime/supervisor.js';
+import { Task } from '../../src/runtime/task.js';
 import { Children, FakeProcess, captureReports, nextEvent, record, settle } from './supervisor-fixtures.js';
 
 // Restart at once: these tests are about who restarts, not when (see supervisor-intensity.test.ts).
@@ -324,6 +325,30 @@ describe('events and reports', () => {
         meta: { id: 'w', restarts: 0, phase: 'run' },
       },
     ]);
+  });
+
+  it('reports a crashing Task child once, as the supervisor’s child.crashed (not also as unobserved)', async () => {
+    let runs = 0;
+    const sup = await start(
+      [
+        {
+          id: 'task',
+          restart: 'temporary',
+          start: () =>
+            Task.async(() => {
+              runs++;
+              return Promise.reject(new Error('task boom'));
+            }),
+        },
+      ],
+      { ...now, name: 'tasks' },
+    );
+    await vi.waitFor(() => expect(reports.some((r) => r.event === 'child.crashed')).toBe(true));
+    await new Promise((resolve) => setTimeout(resolve, 20)); // past the task's unobserved check
+    expect(runs).toBe(1);
+    expect(reports.map((r) => `${r.source}:${r.event}`)).toEqual(['supervisor:child.crashed']);
+    expect(reports[0]?.reason).toEqual(new Error('task boom'));
+    await sup.stop();
   });
 
   it('keeps working when an event listener throws', async () => {
