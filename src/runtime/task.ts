@@ -72,7 +72,8 @@ let construct: <T>(
  * `shutdown`/`stop`, is in `Task.awaitMany`, or its failure is fetched (by any of
  * those or by reading `result`). A `yield` that already returned `undefined` no longer
  * observes. Reading `exited` does not observe: owners that only clean up must not hide
- * the crash. Tasks of a TaskSupervisor are always observed by their supervisor.
+ * the crash. Tasks of a TaskSupervisor, or started as a Supervisor child, are observed by their
+ * supervisor, which reports the crash itself.
  *
  * A Task is deliberately not a thenable: an `async` function that returns a Task must
  * hand back the Task itself (a Supervisor child's `start`, say), not its value. Wait
