@@ -50,6 +50,8 @@ export class JobSql {
   readonly host: string;
   readonly pid: number;
   readonly #cache = new Map<string, Statement>();
+  /** Queues known to be in steward_queues (rows there are never deleted): added after a commit. */
+  readonly knownQueues = new Set<string>();
   /** owner → when this connection last wrote its node record. */
   readonly #nodes = new Map<string, number>();
 

@@ -42,6 +42,8 @@ export class Step {
   /** queue → earliest runAt of jobs that became available, scheduled or retryable. */
   readonly woken = new Map<string, number>();
   readonly events: StoreEvent[] = [];
+  /** Queues this call inserted into steward_queues (known to exist once it commits). */
+  readonly registered: string[] = [];
   /** `queue \0 state` → change in the number of jobs. */
   readonly counts = new Map<string, number>();
 

@@ -107,7 +107,11 @@ export function insertBatch(sql: JobSql, s: Step, items: readonly CheckedInsert[
     for (const p of dependsOn) link.run(idOf(p), rowid);
     if (!queues.has(item.queue)) {
       queues.add(item.queue);
-      registerQueue.run(item.queue);
+      // Queue rows are never deleted, so one this connection saw committed needs no second insert.
+      if (!sql.knownQueues.has(item.queue)) {
+        registerQueue.run(item.queue);
+        s.registered.push(item.queue);
+      }
     }
     s.tally(item.queue, null, state);
     s.woke(item.queue, state, item.runAt);

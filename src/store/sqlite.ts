@@ -396,7 +396,10 @@ class SqliteStore implements Store {
     const sql = this.#sql;
     this.#group = new GroupCommit<Step>(db, 'sqlite store', {
       beforeCommit: (steps) => writeCounts(sql, steps),
-      afterCommit: (steps) => this.#deliver(steps),
+      afterCommit: (steps) => {
+        for (const step of steps) for (const queue of step.registered) sql.knownQueues.add(queue);
+        this.#deliver(steps);
+      },
       beginError: (err) => busyError(path, busyTimeoutMs, err),
     });
   }
