@@ -6,8 +6,8 @@
  */
 import { isFinal, JobTables } from './memory-tables.js';
 import type { BatchPlan } from './memory-plan.js';
-import { resolveParents } from './memory-plan.js';
-import { EMPTY } from './memory-validate.js';
+import { initialState, insertPlanned, newRecord } from './memory-plan.js';
+import type { BatchSteps } from './memory-plan.js';
 import type { CheckedInsert } from './memory-validate.js';
 import type { Row, Table } from '../runtime/table/index.js';
 import type {
@@ -207,61 +207,18 @@ export class JobOps extends JobTables {
 
   /** Stores a checked, planned batch (call inside `atomic`); results in input order. */
   insertBatch(items: readonly CheckedInsert[], plan: BatchPlan): InsertResult[] {
-    const n = items.length;
-    const results = new Array<InsertResult>(n);
-    const { order, refParents } = plan;
-    // Ids by batch position, for `{ ref }` parents (only batches with refs need them).
-    const idAt = refParents === null ? undefined : new Array<string>(n);
-    for (let k = 0; k < n; k++) {
-      const i = order === null ? k : (order[k] as number);
-      const item = items[i] as CheckedInsert;
-      const dup = item.unique === null ? undefined : this.duplicateOf(item.unique);
-      if (dup !== undefined) {
-        results[i] = Object.freeze({ job: dup, duplicate: true });
-        if (idAt !== undefined) idAt[i] = dup.id;
-        continue;
-      }
-      const seq = ++this.#seq;
-      const dependsOn = resolveParents(item.parentIds, refParents?.[i], idAt);
-      const job = this.#insertOne(seq, item, dependsOn);
-      results[i] = Object.freeze({ job, duplicate: false });
-      if (idAt !== undefined) idAt[i] = job.id;
-    }
-    return results;
+    return insertPlanned(items, plan, this.#batchSteps);
   }
+
+  readonly #batchSteps: BatchSteps = {
+    duplicateOf: (item) => (item.unique === null ? undefined : this.duplicateOf(item.unique)),
+    insert: (item, dependsOn) => this.#insertOne(++this.#seq, item, dependsOn),
+  };
 
   #insertOne(seq: number, item: CheckedInsert, dependsOn: readonly string[]): JobRecord {
     const now = this.now;
-    const state =
-      dependsOn.length === 0
-        ? item.runAt > now
-          ? 'scheduled'
-          : 'available'
-        : this.readiness(dependsOn, item.runAt);
-    const job: JobRecord = Object.freeze({
-      id: String(seq),
-      kind: item.kind,
-      queue: item.queue,
-      payload: item.payload,
-      state,
-      priority: item.priority,
-      attempt: 0,
-      maxAttempts: item.maxAttempts,
-      runAt: item.runAt,
-      insertedAt: now,
-      attemptedAt: null,
-      finishedAt: state === 'cancelled' ? now : null,
-      timeoutMs: item.timeoutMs,
-      // Shared frozen [] when there are none (the common case); a fresh frozen copy otherwise.
-      dependsOn: dependsOn.length === 0 ? EMPTY : Object.freeze([...dependsOn]),
-      uniqueKey: item.unique?.key ?? null,
-      errors: EMPTY,
-      result: null,
-      progress: null,
-      lease: null,
-      cancelRequested: false,
-      tags: item.tags,
-    });
+    const state = initialState(item, dependsOn, now, (parents, runAt) => this.readiness(parents, runAt));
+    const job = newRecord(String(seq), item, state, dependsOn, now);
     this.put(seq, undefined, job);
     if (item.unique !== null) this.#addRow(this.unique, [item.unique.key, seq]);
     for (let i = 0; i < dependsOn.length; i++) this.#addRow(this.children, [Number(dependsOn[i]), seq]);

@@ -5,6 +5,8 @@
  * still follow insertion order). A batch that fails here changes nothing.
  */
 import type { CheckedInsert } from './memory-validate.js';
+import { EMPTY } from './memory-validate.js';
+import type { InsertResult, JobRecord, JobState } from './types.js';
 
 /** The order to store a batch in, and each job's batch parents (positions). */
 export interface BatchPlan {
@@ -125,4 +127,88 @@ export function resolveParents(
     if (!ids.includes(id)) ids.push(id);
   }
   return ids;
+}
+
+/** What a store does for each job of a planned batch (see `insertPlanned`). */
+export interface BatchSteps {
+  /**
+   * The stored job a unique insert duplicates, if any. Called for every job before it is stored;
+   * `readsParents` says the job has parents, whose states its insert will read.
+   */
+  duplicateOf(item: CheckedInsert, readsParents: boolean): JobRecord | undefined;
+  /** Stores one job with its parents resolved to ids, and returns its record. */
+  insert(item: CheckedInsert, dependsOn: readonly string[]): JobRecord;
+}
+
+/**
+ * Stores a planned batch in its plan's order (parents first), resolving `{ ref }` parents to the
+ * ids their jobs got (or the duplicates they matched); results in input order. Both stores insert
+ * through this walk; they differ only in `steps`.
+ */
+export function insertPlanned(
+  items: readonly CheckedInsert[],
+  plan: BatchPlan,
+  steps: BatchSteps,
+): InsertResult[] {
+  const n = items.length;
+  const results = new Array<InsertResult>(n);
+  const { order, refParents } = plan;
+  // Ids by batch position, for `{ ref }` parents (only batches with refs need them).
+  const idAt = refParents === null ? undefined : new Array<string>(n);
+  for (let k = 0; k < n; k++) {
+    const i = order === null ? k : (order[k] as number);
+    const item = items[i] as CheckedInsert;
+    const batchParents = refParents?.[i];
+    const readsParents = item.parentIds.length > 0 || (batchParents !== undefined && batchParents.length > 0);
+    const dup = steps.duplicateOf(item, readsParents);
+    const job = dup ?? steps.insert(item, resolveParents(item.parentIds, batchParents, idAt));
+    results[i] = Object.freeze({ job, duplicate: dup !== undefined });
+    if (idAt !== undefined) idAt[i] = job.id;
+  }
+  return results;
+}
+
+/** A new job's state: scheduled or available without parents, else what its parents allow. */
+export function initialState(
+  item: CheckedInsert,
+  dependsOn: readonly string[],
+  now: number,
+  readiness: (dependsOn: readonly string[], runAt: number) => JobState,
+): JobState {
+  if (dependsOn.length > 0) return readiness(dependsOn, item.runAt);
+  return item.runAt > now ? 'scheduled' : 'available';
+}
+
+/** The record of a job just inserted with `id` and `state` at `now`. */
+export function newRecord(
+  id: string,
+  item: CheckedInsert,
+  state: JobState,
+  dependsOn: readonly string[],
+  now: number,
+): JobRecord {
+  return Object.freeze({
+    id,
+    kind: item.kind,
+    queue: item.queue,
+    payload: item.payload,
+    state,
+    priority: item.priority,
+    attempt: 0,
+    maxAttempts: item.maxAttempts,
+    runAt: item.runAt,
+    insertedAt: now,
+    attemptedAt: null,
+    finishedAt: state === 'cancelled' ? now : null,
+    timeoutMs: item.timeoutMs,
+    // Shared frozen [] when there are none (the common case); a fresh frozen copy otherwise.
+    dependsOn: dependsOn.length === 0 ? EMPTY : Object.freeze([...dependsOn]),
+    uniqueKey: item.unique?.key ?? null,
+    errors: EMPTY,
+    result: null,
+    progress: null,
+    lease: null,
+    cancelRequested: false,
+    tags: item.tags,
+  });
 }

@@ -5,11 +5,11 @@
  * counter, so the pick and the lease commit together: no other process can take the same job.
  */
 import type { CheckedInsert } from './memory-validate.js';
-import { planBatch, resolveParents } from './memory-plan.js';
+import { initialState, insertPlanned, newRecord, planBatch } from './memory-plan.js';
 import type { JobSql } from './sqlite-ops.js';
 import { idOf, listText, rowOf, toRecord } from './sqlite-rows.js';
 import type { JobRow, Step } from './sqlite-rows.js';
-import type { FetchRequest, InsertResult, JobRecord, JobState, UniqueSpec } from './types.js';
+import type { FetchRequest, InsertResult, JobRecord, UniqueSpec } from './types.js';
 
 /**
  * The statements whose plans matter as the table grows, exported so a test can check with
@@ -62,86 +62,49 @@ export function insertBatch(sql: JobSql, s: Step, items: readonly CheckedInsert[
   const link = sql.q('INSERT OR IGNORE INTO steward_deps (parent_id, child_id) VALUES (?, ?)');
   const registerQueue = sql.q('INSERT OR IGNORE INTO steward_queues (name) VALUES (?)');
   const queues = new Set<string>();
-  const n = items.length;
-  const results = new Array<InsertResult>(n);
-  const { order, refParents } = plan;
-  const idAt = refParents === null ? undefined : new Array<string>(n);
-  for (let k = 0; k < n; k++) {
-    const i = order === null ? k : (order[k] as number);
-    const item = items[i] as CheckedInsert;
-    // A unique check or a parent's state reads the table: earlier rows of the batch must be in it.
-    if (item.unique !== null || item.parentIds.length > 0 || (refParents?.[i]?.length ?? 0) > 0) rows.flush();
-    const dup = item.unique === null ? undefined : duplicateOf(sql, s, item.unique);
-    if (dup !== undefined) {
-      results[i] = Object.freeze({ job: toRecord(dup), duplicate: true });
-      if (idAt !== undefined) idAt[i] = String(dup.id);
-      continue;
-    }
-    const dependsOn = resolveParents(item.parentIds, refParents?.[i], idAt);
-    const state: JobState =
-      dependsOn.length === 0
-        ? item.runAt > s.now
-          ? 'scheduled'
-          : 'available'
-        : sql.readiness(s, dependsOn, item.runAt);
-    const finishedAt = state === 'cancelled' ? s.now : null;
-    const uniqueKey = item.unique?.key ?? null;
-    const dependsText = listText(dependsOn);
-    const rowid = ++lastId;
-    rows.add(
-      rowid,
-      item.kind,
-      item.queue,
-      JSON.stringify(item.payload),
-      state,
-      item.priority,
-      item.maxAttempts,
-      item.runAt,
-      s.now,
-      finishedAt,
-      item.timeoutMs,
-      dependsText,
-      uniqueKey,
-      listText(item.tags),
-    );
-    for (const p of dependsOn) link.run(idOf(p), rowid);
-    if (!queues.has(item.queue)) {
-      queues.add(item.queue);
-      // Queue rows are never deleted, so one this connection saw committed needs no second insert.
-      if (!sql.knownQueues.has(item.queue)) {
-        registerQueue.run(item.queue);
-        s.registered.push(item.queue);
+  const results = insertPlanned(items, plan, {
+    duplicateOf(item, readsParents) {
+      // A unique check or a parent's state reads the table: earlier rows of the batch must be in it.
+      if (item.unique !== null || readsParents) rows.flush();
+      const dup = item.unique === null ? undefined : duplicateOf(sql, s, item.unique);
+      return dup === undefined ? undefined : toRecord(dup);
+    },
+    insert(item, dependsOn) {
+      const state = initialState(item, dependsOn, s.now, (parents, runAt) =>
+        sql.readiness(s, parents, runAt),
+      );
+      const rowid = ++lastId;
+      const job = newRecord(String(rowid), item, state, dependsOn, s.now);
+      rows.add(
+        rowid,
+        item.kind,
+        item.queue,
+        JSON.stringify(item.payload),
+        state,
+        item.priority,
+        item.maxAttempts,
+        item.runAt,
+        s.now,
+        job.finishedAt,
+        item.timeoutMs,
+        listText(dependsOn),
+        job.uniqueKey,
+        listText(item.tags),
+      );
+      for (const p of dependsOn) link.run(idOf(p), rowid);
+      if (!queues.has(item.queue)) {
+        queues.add(item.queue);
+        // Queue rows are never deleted, so one this connection saw committed needs no second insert.
+        if (!sql.knownQueues.has(item.queue)) {
+          registerQueue.run(item.queue);
+          s.registered.push(item.queue);
+        }
       }
-    }
-    s.tally(item.queue, null, state);
-    s.woke(item.queue, state, item.runAt);
-    const id = String(rowid);
-    if (idAt !== undefined) idAt[i] = id;
-    const job: JobRecord = Object.freeze({
-      id,
-      kind: item.kind,
-      queue: item.queue,
-      payload: item.payload,
-      state,
-      priority: item.priority,
-      attempt: 0,
-      maxAttempts: item.maxAttempts,
-      runAt: item.runAt,
-      insertedAt: s.now,
-      attemptedAt: null,
-      finishedAt,
-      timeoutMs: item.timeoutMs,
-      dependsOn: Object.freeze([...dependsOn]),
-      uniqueKey,
-      errors: Object.freeze([]),
-      result: null,
-      progress: null,
-      lease: null,
-      cancelRequested: false,
-      tags: item.tags,
-    });
-    results[i] = Object.freeze({ job, duplicate: false });
-  }
+      s.tally(item.queue, null, state);
+      s.woke(item.queue, state, item.runAt);
+      return job;
+    },
+  });
   rows.flush();
   return results;
 }
