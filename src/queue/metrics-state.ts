@@ -63,19 +63,21 @@ export interface InFlight {
   readonly kind: string;
 }
 
-/** The counters of one (queue, kind) pair at one moment. */
-export interface PairSnapshot {
+/** The counters of one (queue, kind) pair at one moment: StatsCounters' counts, before any means. */
+export interface PairSnapshot extends Pick<
+  StatsCounters,
+  | 'enqueued'
+  | 'started'
+  | 'completed'
+  | 'failed'
+  | 'retried'
+  | 'discarded'
+  | 'cancelled'
+  | 'released'
+  | 'inProgress'
+> {
   readonly queue: string;
   readonly kind: string;
-  readonly enqueued: number;
-  readonly started: number;
-  readonly completed: number;
-  readonly failed: number;
-  readonly retried: number;
-  readonly discarded: number;
-  readonly cancelled: number;
-  readonly released: number;
-  readonly inProgress: number;
   /** Total run time of completed attempts, ms. */
   readonly runSumMs: number;
   /** Completed attempts per bucket of DURATION_BUCKETS_MS (not cumulative; one more slot for the rest). */
