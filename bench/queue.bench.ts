@@ -22,6 +22,7 @@ import type { EnqueueOptions, Steward } from '../src/index.js';
 import { isMain } from '../examples/support/is-main.js';
 import { machineLine, printTable, rate } from './harness.js';
 import type { CaseResult } from './harness.js';
+import { seededRandom } from '../src/testing/index.js';
 
 /** The aim: no-op jobs per second through the memory store on a 2-core machine. */
 const AIM = 200_000;
@@ -180,20 +181,8 @@ function listSchedule(durations: readonly number[], slots: number): number {
   return end;
 }
 
-/** A small seeded PRNG (mulberry32), so every run draws the same seed scenario. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function seedBench(): Promise<void> {
-  const random = prng(31);
+  const random = seededRandom(31);
   const types = Object.keys(SEED_SLEEPS) as (keyof typeof SEED_SLEEPS)[];
   const jobs: Job[] = Array.from({ length: SEED_JOBS }, (_, i) => {
     const type = types[Math.floor(random() * types.length)]!;

@@ -22,6 +22,7 @@ import { Task, TaskTimeoutError, ThreadPool } from '../src/runtime/index.js';
 import { isMain } from './support/is-main.js';
 import { emptyAggregate, mergeAggregates, processChunk } from './support/pipeline-worker.js';
 import type { Chunk, ChunkAggregate, LineError } from './support/pipeline-worker.js';
+import { seededRandom } from '../src/testing/index.js';
 
 export type { Chunk, ChunkAggregate, LineError } from './support/pipeline-worker.js';
 
@@ -239,7 +240,7 @@ const MALFORMED = ['oops', '12,abc', '1,2,3', 'x,50.5', ',', '7;42.0'];
 /** Writes the seed's test data, `i,<uniform 0-100>` per line, with optional bad, blank and ≤ 0 lines. */
 export async function writeSampleCsv(path: string, lines: number, opts: SampleOptions = {}): Promise<void> {
   const { malformedEvery = 0, blankEvery = 0, nonPositiveEvery = 0, seed = 1 } = opts;
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const out = createWriteStream(path, { encoding: 'utf8' });
   let batch = '';
   for (let i = 1; i <= lines; i++) {
@@ -255,18 +256,6 @@ export async function writeSampleCsv(path: string, lines: number, opts: SampleOp
   }
   out.end(batch);
   await once(out, 'finish');
-}
-
-/** A small seeded PRNG (mulberry32): reproducible sample files without a dependency. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Prints a result without its error samples' bulk. */

@@ -16,6 +16,7 @@
  * Run: npx tsx examples/exercise4-leaderboard.ts
  */
 import { Table, Task, _, $1 } from '../src/runtime/index.js';
+import { seededRandom } from '../src/testing/index.js';
 import { isMain } from './support/is-main.js';
 
 /** A player and a score. */
@@ -188,17 +189,8 @@ export class SeedLeaderboard {
   }
 }
 
-/** A small deterministic PRNG (mulberry32), so runs and tests are reproducible. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic PRNG, so runs and tests are reproducible (the testing helper's). */
+export const random = seededRandom;
 
 /**
  * The seed's test: `updates` concurrent Tasks, each updating one of `players` players with a

@@ -61,3 +61,4 @@ export async function waitFor<T>(
 
 export { ManualClock } from './clock.js';
 export { leakCheck, openResources } from './leaks.js';
+export { seededRandom } from './random.js';

@@ -9,6 +9,7 @@ import {
   keyId,
 } from '../../src/runtime/table/keys.js';
 import type { Key } from '../../src/runtime/table/keys.js';
+import { seededRandom } from '../../src/testing/index.js';
 
 /** Keys chosen to trip an encoding: look-alike strings, numbers vs bigints vs strings, nesting. */
 const SAMPLES: Key[] = [
@@ -84,17 +85,6 @@ const SAMPLES: Key[] = [
   [1, [2, 3]],
   [1, 2, 3],
 ];
-
-/** Deterministic PRNG (mulberry32) so a failing random case reproduces. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomKey(rand: () => number, depth = 0): Key {
   const atoms: Key[] = [
@@ -266,7 +256,7 @@ describe('keyId', () => {
   });
 
   it('gives equal ids exactly to compareKeys-equal random nested keys', () => {
-    const rand = prng(42);
+    const rand = seededRandom(42);
     const keys = Array.from({ length: 3000 }, () => randomKey(rand));
     const sorted = [...keys].sort(compareKeys);
     let groups = 0;

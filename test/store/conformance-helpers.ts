@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, expect } from 'vitest';
 import type { JobError, JobInsert, JobRecord, LeaseRef, Store, StoreEvent } from '../../src/store/types.js';
+import { seededRandom } from '../../src/testing/index.js';
 
 /** The clock a conformance run controls; `ManualClock` from steward/testing is one. */
 export interface ManualClockLike {
@@ -151,18 +152,6 @@ export function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** A small deterministic PRNG (mulberry32), so "random" tests are reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Fetches everything available on `queue` in chunks of `chunk`; returns the records in fetch order. */
 export async function drainQueue(ctx: Ctx, queue = Q, chunk = 10): Promise<JobRecord[]> {
   const out: JobRecord[] = [];
@@ -181,3 +170,6 @@ export async function eventually(predicate: () => boolean, what: string, timeout
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
 }
+
+/** A seeded PRNG, so "random" conformance cases reproduce. */
+export const rng = seededRandom;

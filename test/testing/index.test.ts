@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TaskTimeoutError } from '../../src/runtime/errors.js';
 import { report } from '../../src/runtime/report.js';
-import { captureReports, waitFor } from '../../src/testing/index.js';
+import { captureReports, seededRandom, waitFor } from '../../src/testing/index.js';
 
 describe('captureReports', () => {
   it('collects reports until disposed', () => {
@@ -30,5 +30,16 @@ describe('waitFor', () => {
     await expect(waitFor(() => true, { timeout: -1 })).rejects.toThrow(
       'Expected `timeout` to be a non-negative finite number, got `-1` (number)',
     );
+  });
+});
+
+describe('seededRandom', () => {
+  it('repeats its sequence for a seed, differs between seeds, and stays in [0, 1)', () => {
+    const draw = (seed: number): number[] => Array.from({ length: 1000 }, seededRandom(seed));
+    const a = draw(42);
+    expect(draw(42)).toEqual(a);
+    expect(draw(43)).not.toEqual(a);
+    expect(a.every((x) => x >= 0 && x < 1)).toBe(true);
+    expect(new Set(a).size).toBeGreaterThan(990);
   });
 });
