@@ -10,6 +10,7 @@ import { main } from '../../src/cli/main.js';
 import type { CliIO } from '../../src/cli/io.js';
 import { openStore } from '../../src/index.js';
 import type { Store } from '../../src/index.js';
+import { jobInsert } from '../fixtures/job-insert.js';
 
 /** What one run printed and its exit code. */
 export interface Run {
@@ -96,19 +97,7 @@ type Insert = Parameters<Store['insertJobs']>[0][number];
 
 /** A job insert with the queue layer's defaults (tests override what they need). */
 export function insert(kind: string, over: Partial<Insert> = {}): Insert {
-  return {
-    kind,
-    queue: 'default',
-    payload: {},
-    priority: 5,
-    maxAttempts: 3,
-    runAt: Date.now(),
-    timeoutMs: null,
-    dependsOn: [],
-    unique: null,
-    tags: [],
-    ...over,
-  };
+  return jobInsert({ kind, ...over });
 }
 
 /** Opens the SQLite store at `file` (creating it), runs `fn`, closes it. */

@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, expect } from 'vitest';
 import type { JobError, JobInsert, JobRecord, LeaseRef, Store, StoreEvent } from '../../src/store/types.js';
 import { seededRandom } from '../../src/testing/index.js';
+import { jobInsert } from '../fixtures/job-insert.js';
 
 /** The clock a conformance run controls; `ManualClock` from steward/testing is one. */
 export interface ManualClockLike {
@@ -72,19 +73,7 @@ export function useStore(make: StoreFactory): Ctx {
 
 /** A complete JobInsert with the queue layer's usual defaults, runAt = now. */
 export function jobAt(ctx: Ctx, over: Partial<JobInsert> = {}): JobInsert {
-  return {
-    kind: 'noop',
-    queue: Q,
-    payload: { n: 1 },
-    priority: 5,
-    maxAttempts: 3,
-    runAt: ctx.clock.now(),
-    timeoutMs: null,
-    dependsOn: [],
-    unique: null,
-    tags: [],
-    ...over,
-  };
+  return jobInsert({ kind: 'noop', queue: Q, payload: { n: 1 }, runAt: ctx.clock.now(), ...over });
 }
 
 /** Inserts one job per override (one batch) and returns the new records, in order. */

@@ -12,22 +12,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Child } from './fixtures/children.js';
 import { createSqliteStore } from '../../src/store/sqlite.js';
 import type { JobInsert, JobRecord, Store } from '../../src/store/types.js';
+import { jobInsert } from '../fixtures/job-insert.js';
 
 const root = mkdtempSync(join(tmpdir(), 'steward-sqlite-crash-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const job = (queue: string, i: number): JobInsert => ({
-  kind: 'k',
-  queue,
-  payload: { i },
-  priority: 5,
-  maxAttempts: 3,
-  runAt: Date.now(),
-  timeoutMs: null,
-  dependsOn: [],
-  unique: null,
-  tags: [],
-});
+const job = (queue: string, i: number): JobInsert => jobInsert({ queue, payload: { i } });
 
 async function drain(store: Store, queue: string): Promise<number> {
   let n = 0;

@@ -12,22 +12,12 @@ import { Child } from './fixtures/children.js';
 import { MIGRATIONS } from '../../src/store/sqlite-migrations.js';
 import { createSqliteStore } from '../../src/store/sqlite.js';
 import type { JobInsert } from '../../src/store/types.js';
+import { jobInsert } from '../fixtures/job-insert.js';
 
 const root = mkdtempSync(join(tmpdir(), 'steward-sqlite-procs-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const job = (i: number): JobInsert => ({
-  kind: 'k',
-  queue: 'race',
-  payload: { i },
-  priority: i % 10,
-  maxAttempts: 3,
-  runAt: Date.now(),
-  timeoutMs: null,
-  dependsOn: [],
-  unique: null,
-  tags: [],
-});
+const job = (i: number): JobInsert => jobInsert({ queue: 'race', payload: { i }, priority: i % 10 });
 
 describe('sqlite store shared by several processes', () => {
   it('gives each job to one worker process at a time: 900 jobs, three processes, each completed exactly once', async () => {

@@ -19,25 +19,15 @@ import { createSqliteStore } from '../../src/store/sqlite.js';
 import { openStore } from '../../src/store/open.js';
 import type { JobInsert, JobRecord, Store, StoreEvent } from '../../src/store/types.js';
 import { ManualClock } from '../../src/testing/clock.js';
+import { jobInsert } from '../fixtures/job-insert.js';
 
 const root = mkdtempSync(join(tmpdir(), 'steward-sqlite-store-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const fresh = (): string => join(root, `db-${++n}.db`);
 
-const job = (over: Partial<JobInsert> = {}): JobInsert => ({
-  kind: 'k',
-  queue: 'q',
-  payload: { n: 1 },
-  priority: 5,
-  maxAttempts: 3,
-  runAt: 1_000,
-  timeoutMs: null,
-  dependsOn: [],
-  unique: null,
-  tags: [],
-  ...over,
-});
+const job = (over: Partial<JobInsert> = {}): JobInsert =>
+  jobInsert({ queue: 'q', payload: { n: 1 }, runAt: 1_000, ...over });
 const leaseOf = (j: JobRecord) => ({ id: j.id, token: (j.lease as { token: number }).token });
 const take = async (store: Store, queue = 'q', demand = 1): Promise<JobRecord[]> =>
   store.fetchJobs({ queue, demand, owner: 'w', leaseMs: 30_000 });
