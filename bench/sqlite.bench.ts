@@ -19,6 +19,7 @@ import { createSqliteStore } from '../src/store/sqlite.js';
 import type { SynchronousMode } from '../src/store/sqlite.js';
 import type { JobInsert, JobRecord, Store } from '../src/store/index.js';
 import { isMain } from '../examples/support/is-main.js';
+import { jobInsert } from '../test/fixtures/job-insert.js';
 import { machineLine, printTable } from './harness.js';
 import type { CaseResult } from './harness.js';
 
@@ -27,18 +28,13 @@ const QUEUE = 'bench';
 const LEASE_MS = 60_000;
 
 function insertOf(i: number): JobInsert {
-  return {
+  return jobInsert({
     kind: 'noop',
     queue: QUEUE,
     payload: { to: 'user@example.com', n: i },
-    priority: 5,
     maxAttempts: 20,
     runAt: Date.now(),
-    timeoutMs: null,
-    dependsOn: [],
-    unique: null,
-    tags: [],
-  };
+  });
 }
 
 const leaseOf = (job: JobRecord) => ({ id: job.id, token: (job.lease as { token: number }).token });

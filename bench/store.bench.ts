@@ -20,6 +20,7 @@ import os from 'node:os';
 import { createMemoryStore } from '../src/store/index.js';
 import type { JobInsert, JobRecord, Store } from '../src/store/index.js';
 import { isMain } from '../examples/support/is-main.js';
+import { jobInsert } from '../test/fixtures/job-insert.js';
 import { machineLine, printTable, rate } from './harness.js';
 import type { CaseResult } from './harness.js';
 
@@ -34,18 +35,13 @@ const LEASE_MS = 60_000;
 const NOW = 1_700_000_000_000;
 
 function insertOf(i: number): JobInsert {
-  return {
+  return jobInsert({
     kind: 'noop',
     queue: QUEUE,
     payload: { to: 'user@example.com', n: i },
-    priority: 5,
     maxAttempts: 20,
     runAt: NOW,
-    timeoutMs: null,
-    dependsOn: [],
-    unique: null,
-    tags: [],
-  };
+  });
 }
 
 /** `n` inserts cut into batches of `size` (built before timing: the engine's cost, not the store's). */
