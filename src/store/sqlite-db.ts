@@ -81,12 +81,7 @@ export function openDatabase(settings: DbSettings, migrations: readonly Migratio
   try {
     // Reads page 1 first: a file that is not SQLite fails here, before any pragma writes to it.
     db.pragma('schema_version', { simple: true });
-    if (!db.memory) {
-      const mode = db.pragma('journal_mode = WAL', { simple: true });
-      if (mode !== 'wal') {
-        throw new Error(`SQLite refused WAL mode (journal_mode is ${String(mode)})`);
-      }
-    }
+    if (!db.memory) enableWal(db, settings.busyTimeoutMs);
     db.pragma(`synchronous = ${settings.synchronous}`);
     migrate(db, migrations, now);
     // A write probe: a read-only file (or one SQLite opened read-only because it could not write
@@ -97,6 +92,32 @@ export function openDatabase(settings: DbSettings, migrations: readonly Migratio
     throw openError(path, err);
   }
   return db;
+}
+
+/** A cell to wait on between retries: opening is synchronous, so the pause must be too. */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Puts the connection in WAL mode. When processes open a new file at the same moment, one can hold
+ * a read lock while it waits for the write lock to convert the file, and another the reverse; SQLite
+ * then answers SQLITE_BUSY at once instead of calling the busy handler (waiting would deadlock). So
+ * a busy answer is retried, with short growing pauses, for up to `timeoutMs` (seen in CI: three
+ * processes migrating one new file).
+ */
+export function enableWal(db: Pick<Db, 'pragma'>, timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs;
+  for (let pauseMs = 1; ; pauseMs = Math.min(pauseMs * 2, 50)) {
+    let mode: unknown;
+    try {
+      mode = db.pragma('journal_mode = WAL', { simple: true });
+    } catch (err) {
+      if (sqliteCode(err)?.startsWith('SQLITE_BUSY') !== true || Date.now() >= deadline) throw err;
+      Atomics.wait(PAUSE, 0, 0, pauseMs);
+      continue;
+    }
+    if (mode !== 'wal') throw new Error(`SQLite refused WAL mode (journal_mode is ${String(mode)})`);
+    return;
+  }
 }
 
 /** Applies the migrations the ledger lacks; refuses a database migrated by newer code. */

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EMBEDDED_FILE, renderMigrations } from './sqlite-embed.js';
-import { applyMigration, migrate, SqliteOpenError } from '../../src/store/sqlite-db.js';
+import { applyMigration, enableWal, migrate, SqliteOpenError } from '../../src/store/sqlite-db.js';
 import { MIGRATIONS } from '../../src/store/sqlite-migrations.js';
 import { createSqliteStore } from '../../src/store/sqlite.js';
 
@@ -173,6 +173,42 @@ describe('sqlite migrations', () => {
     } finally {
       db.close();
     }
+  });
+});
+
+describe('enableWal', () => {
+  /** A connection stand-in whose journal_mode pragma answers from `answers`, in turn. */
+  function stub(answers: (string | Error)[]): { pragma: () => unknown; calls: () => number } {
+    let calls = 0;
+    return {
+      pragma: () => {
+        const answer = answers[Math.min(calls++, answers.length - 1)] as string | Error;
+        if (answer instanceof Error) throw answer;
+        return answer;
+      },
+      calls: () => calls,
+    };
+  }
+  const busy = (): Error => Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+
+  it('retries a busy answer (SQLite skips the busy handler when waiting would deadlock) until WAL is set', () => {
+    const db = stub([busy(), busy(), 'wal']);
+    enableWal(db as never, 1000);
+    expect(db.calls()).toBe(3);
+  });
+
+  it('gives up with the busy error once the timeout has passed, and never retries other errors', () => {
+    const always = stub([busy()]);
+    const started = Date.now();
+    expect(() => enableWal(always as never, 30)).toThrow(/database is locked/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(30);
+    expect(always.calls()).toBeGreaterThan(2);
+    const other = stub([Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' })]);
+    expect(() => enableWal(other as never, 1000)).toThrow(/disk I\/O error/);
+    expect(other.calls()).toBe(1);
+    expect(() => enableWal(stub(['delete']) as never, 1000)).toThrow(
+      /refused WAL mode \(journal_mode is delete\)/,
+    );
   });
 });
 
