@@ -3,7 +3,7 @@
  * enqueueing a fresh run (the scenario in one batch, the stress test from concurrent
  * submitters one job at a time, as the seed's do), and watching until nothing is left.
  */
-import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobRecord, JobState, Steward } from '../index.js';
 import { DEMO_QUEUE, DEMO_TAG } from './demo-jobs.js';
 import type { PlannedJob } from './demo-jobs.js';
@@ -72,30 +72,17 @@ export async function stressTest(
   signal: AbortSignal,
   onInserted: (id: string) => void,
 ): Promise<void> {
-  const turn = sharedTurn();
+  // No yielding of our own: each enqueue resolves after its group commit, which waits for a turn
+  // of the event loop, so the workers' timers run between inserts and the 10 submitters' inserts
+  // of one turn share a commit.
   await Promise.all(
     Array.from({ length: submitters }, async () => {
       for (let i = 1; i <= perSubmitter && !signal.aborted; i++) {
         const job = await steward.enqueue('compute', { n: i }, { tags });
         onInserted(job.id);
-        await turn();
       }
     }),
   );
-}
-
-/**
- * A turn of the event loop that every caller waiting at once shares. The submitters must yield
- * between inserts (the seed's are preempted by the BEAM; a loop of awaited store calls can settle
- * through microtasks alone and starve the workers' timers), but each on its own turn would put
- * every insert in a commit of its own: resumed together, their inserts share one group commit.
- */
-function sharedTurn(): () => Promise<void> {
-  let next: Promise<void> | null = null;
-  return () =>
-    (next ??= yieldToLoop().then(() => {
-      next = null;
-    }));
 }
 
 /** What `watch` reads and feeds. */
