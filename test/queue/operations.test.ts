@@ -75,6 +75,27 @@ describe('heartbeat', () => {
     expect(job.errors[0]?.name).toBe('JobCancelledError');
   });
 
+  it('leases a job for 30 s by default (the issue: 30 s or less), from when it was taken', async () => {
+    const { store } = manualStore();
+    const release = deferred();
+    const started = deferred();
+    const steward = await startSteward({
+      store,
+      jobs: {
+        wait: () => {
+          started.resolve();
+          return release.promise;
+        },
+      },
+    });
+    const { id } = await steward.enqueue('wait', null);
+    await started.promise;
+    const job = (await steward.getJob(id))!;
+    expect((job.lease?.expiresAt ?? 0) - (job.attemptedAt ?? 0)).toBe(30_000);
+    release.resolve();
+    await steward.drain();
+  });
+
   it('keeps renewing the lease of a long job, so it is never rescued while it runs', async () => {
     const { clock, store } = manualStore();
     const release = deferred();
