@@ -249,16 +249,22 @@ function classifyError(
   return { outcome: 'failure', error, retryAt: store.now() + wait };
 }
 
-/** Writes the outcome through the store with the lease token, then emits what happened. */
-function record(execution: Execution, c: Classified, durationMs: number, deps: ExecutorDeps): Promise<void> {
+/**
+ * Writes a non-success outcome through the store with the lease token, then emits what happened
+ * (successes go to the Completer).
+ */
+function record(
+  execution: Execution,
+  c: Exclude<Classified, { readonly outcome: 'success' }>,
+  durationMs: number,
+  deps: ExecutorDeps,
+): Promise<void> {
   const { store, telemetry } = deps;
   const { lease, job } = execution;
   switch (c.outcome) {
     case 'lost':
       telemetry.emit('job.stale', { jobId: job.id });
       return Promise.resolve();
-    case 'success':
-      throw new Error('a success is recorded by the Completer');
     case 'failure':
     case 'exhausted':
     case 'discard': {
